@@ -1,0 +1,83 @@
+"""The `ljkg` command: serve, validate, dump. Thin: each command parses flags and calls one module."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .settings import SETTINGS, Settings
+
+
+def settings_options(func):
+    """Add one click option per registered setting, with its environment variable shown in --help."""
+    for s in reversed(SETTINGS):
+        if s.type is bool:
+            opt = click.option(s.flag + "/" + s.flag.replace("--", "--no-"), s.name, default=None,
+                               envvar=s.env, show_envvar=True, help=f"{s.help} [default: {s.default}]")
+        else:
+            opt = click.option(s.flag, s.name, type=s.type, default=None, envvar=s.env, show_envvar=True,
+                               help=f"{s.help} [default: {s.default or 'see text'}]")
+        func = opt(func)
+    return func
+
+
+def build_settings(options: dict) -> Settings:
+    try:
+        return Settings.from_env({}, **options)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.group()
+@click.version_option(package_name="ljkg")
+def main() -> None:
+    """Ljubljana's international cultural cooperation as linked open data."""
+
+
+@main.command()
+@settings_options
+def serve(**options) -> None:
+    """Load, validate and serve the dataset with a production WSGI server (waitress)."""
+    from .serving import run
+
+    sys.exit(run(build_settings(options)))
+
+
+@main.command()
+@settings_options
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text",
+              help="text: a readable report; turtle: the SHACL validation report graph.")
+def validate(fmt: str, **options) -> None:
+    """Validate ontology + data with the shapes; exit 0 conforms, 1 violations, 2 load error."""
+    from .loading import LoadError, load
+    from .validation import render_text
+    from .validation import validate as run_validation
+
+    settings = build_settings(options)
+    try:
+        loaded = load(settings.data_root, settings.base)
+    except LoadError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    outcome = run_validation(loaded)
+    if fmt == "turtle":
+        click.echo(outcome.report.serialize(format="turtle"))
+    else:
+        click.echo(render_text(outcome, loaded))
+    sys.exit(0 if outcome.conforms else 1)
+
+
+@main.command()
+@settings_options
+@click.option("--format", "fmt", default="turtle", help="Dump format: turtle, ntriples, nquads, trig, jsonld.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
+def dump(fmt: str, output: str, **options) -> None:
+    """Write the whole dataset (as published) in one format."""
+    from .dumps import render_dump
+    from .publication import build_publication
+
+    pub = build_publication(build_settings(options))
+    body = render_dump(pub, fmt)
+    with click.open_file(output, "wb") as fh:
+        fh.write(body)

@@ -1,0 +1,122 @@
+"""Our namespaces and the one place that knows the base IRI.
+
+The RDF files in ontology/, data/ and shapes/ declare our namespaces as *relative* IRIs
+(``@prefix place: <id/place/> .``); they are resolved against the base given at parse time, so the
+same files serve ``http://127.0.0.1:5000/`` locally and the public ``--base-uri`` in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Our own namespaces, relative to the base. Each path segment is a route of the server.
+OWN_PREFIXES: dict[str, str] = {
+    "ljo": "ontology/",
+    "organisation": "id/organisation/",
+    "unit": "id/unit/",
+    "place": "id/place/",
+    "country": "id/country/",
+    "person": "id/person/",
+    "group": "id/group/",
+    "membership": "id/membership/",
+    "name": "id/name/",
+    "count": "id/count/",
+    "hosting": "id/hosting/",
+    "residence": "id/residence/",
+    "participation": "id/participation/",
+    "event": "id/event/",
+    "interval": "id/interval/",
+    "src": "source/",
+    "ljs": "shapes/",
+    "graph": "graph/",
+}
+
+# Reused vocabularies, declared once here; the tests check every RDF file's @prefix lines against this.
+VOCAB_PREFIXES: dict[str, str] = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "org": "http://www.w3.org/ns/org#",
+    "time": "http://www.w3.org/2006/time#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "vann": "http://purl.org/vocab/vann/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "adms": "http://www.w3.org/ns/adms#",
+    "wd": "http://www.wikidata.org/entity/",
+    "gn": "https://sws.geonames.org/",
+    "euc": "http://publications.europa.eu/resource/authority/country/",
+    "eulang": "http://publications.europa.eu/resource/authority/language/",
+    "eulic": "http://publications.europa.eu/resource/authority/licence/",
+    "eutheme": "http://publications.europa.eu/resource/authority/data-theme/",
+    "euft": "http://publications.europa.eu/resource/authority/file-type/",
+    "euar": "http://publications.europa.eu/resource/authority/access-right/",
+    "eufreq": "http://publications.europa.eu/resource/authority/frequency/",
+}
+
+# Namespaces whose links count as external links (linksets in VoID).
+LINK_TARGETS: dict[str, str] = {
+    "Wikidata": "http://www.wikidata.org/entity/",
+    "GeoNames": "https://sws.geonames.org/",
+    "EU authority tables": "http://publications.europa.eu/resource/authority/",
+}
+
+
+def default_base(host: str, port: int) -> str:
+    """The base used when no --base-uri is given: the server's own address, so every link resolves."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+@dataclass(frozen=True)
+class Namespaces:
+    """Absolute namespaces for one base."""
+
+    base: str
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith("/"):
+            object.__setattr__(self, "base", self.base + "/")
+
+    def __getitem__(self, prefix: str) -> str:
+        if prefix in OWN_PREFIXES:
+            return self.base + OWN_PREFIXES[prefix]
+        return VOCAB_PREFIXES[prefix]
+
+    @property
+    def ontology(self) -> str:
+        return self.base + "ontology"
+
+    @property
+    def dataset(self) -> str:
+        return self.base + "dataset"
+
+    def prefixes(self) -> dict[str, str]:
+        """All prefixes with our own made absolute, for SPARQL and serialisers."""
+        out = {p: self.base + rel for p, rel in OWN_PREFIXES.items()}
+        out.update(VOCAB_PREFIXES)
+        return out
+
+    def sparql_prologue(self) -> str:
+        return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes().items())
+
+    def owns(self, iri: str) -> bool:
+        return iri.startswith(self.base)
+
+    def path_of(self, iri: str) -> str:
+        """The route path (no leading slash) that serves an IRI of ours."""
+        return iri[len(self.base):]
+
+    def iri_of(self, path: str) -> str:
+        return self.base + path.lstrip("/")

@@ -1,0 +1,112 @@
+"""Every setting in one registry: CLI flags, environment variables, defaults and the README table.
+
+Precedence is flag > environment variable > default; every default runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: type
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "LJKG_" + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", str, "127.0.0.1", "Interface to listen on."),
+    Setting("port", int, 5000, "TCP port to listen on."),
+    Setting("data", str, str(PROJECT_ROOT),
+            "Folder holding ontology/, data/, shapes/ and queries/ (default: the embedded dataset)."),
+    Setting("base_uri", str, "",
+            "Public base IRI of the dataset, e.g. https://data.example.org/ljkg/ "
+            "(default: http://HOST:PORT/, so every link resolves on this server)."),
+    Setting("workers", int, 8, "Request-handling threads of the WSGI server."),
+    Setting("query_workers", int, 2,
+            "Isolated processes that evaluate /sparql queries (a query over the time limit is killed)."),
+    Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
+    Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
+    Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
+    Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
+    Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
+    Setting("allow_invalid", bool, False,
+            "Start even if the data violates the shapes (every page then says so)."),
+    Setting("allow_remote", bool, False,
+            "Let SPARQL SERVICE fetch remote endpoints (off: such queries are refused with 400)."),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.type is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"{setting.env}: expected true/false, got {value!r}")
+    try:
+        return setting.type(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{setting.env}: expected {setting.type.__name__}, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = BY_NAME["host"].default
+    port: int = BY_NAME["port"].default
+    data: str = BY_NAME["data"].default
+    base_uri: str = BY_NAME["base_uri"].default
+    workers: int = BY_NAME["workers"].default
+    query_workers: int = BY_NAME["query_workers"].default
+    query_timeout: float = BY_NAME["query_timeout"].default
+    row_limit: int = BY_NAME["row_limit"].default
+    max_query_length: int = BY_NAME["max_query_length"].default
+    incoming_limit: int = BY_NAME["incoming_limit"].default
+    cache_max_age: int = BY_NAME["cache_max_age"].default
+    allow_invalid: bool = BY_NAME["allow_invalid"].default
+    allow_remote: bool = BY_NAME["allow_remote"].default
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for s in SETTINGS:
+            if s.env in environ:
+                values[s.name] = _coerce(s, environ[s.env])
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = _coerce(BY_NAME[name], value)
+        return cls(**values)
+
+    @property
+    def data_root(self) -> Path:
+        return Path(self.data)
+
+    @property
+    def base(self) -> str:
+        from .iris import default_base
+
+        base = self.base_uri or default_base(self.host, self.port)
+        return base if base.endswith("/") else base + "/"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
