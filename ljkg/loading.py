@@ -38,6 +38,8 @@ class Loaded:
     def union(self) -> Graph:
         """Ontology and data as one graph (what the shapes validate and the default graph shows)."""
         union = Graph()
+        for prefix, iri in self.namespaces.prefixes().items():
+            union.bind(prefix, iri, override=True)
         for folder in GRAPH_FOLDERS:
             union += self.dataset.graph(self.graph_iri(folder))
         return union

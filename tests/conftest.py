@@ -63,3 +63,60 @@ def term_text(term) -> str:
             return term.value
         return f"{term.value}^^{dt.rsplit('#', 1)[-1]}"
     return str(term)
+
+
+# --- the real server on a loopback port -------------------------------------------------------------
+
+import socket  # noqa: E402
+import threading  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass
+class Served:
+    base: str
+    app: object
+    pub: object
+
+    def url(self, path: str = "") -> str:
+        return self.base + path.lstrip("/")
+
+
+def start_server(**overrides) -> tuple[Served, object]:
+    """Bind 127.0.0.1:0 first (so the base IRI is known), build the app, serve it with waitress."""
+    from waitress.server import create_server
+
+    from ljkg.app import create_app
+    from ljkg.settings import Settings
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    settings = Settings.from_env({}, port=port, **overrides)
+    app = create_app(settings)
+    server = create_server(app, sockets=[sock], threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return Served(settings.base, app, app.config["PUBLICATION"]), server
+
+
+def stop_server(served: Served, server) -> None:
+    server.close()
+    served.pub.store.close()
+
+
+@pytest.fixture(scope="session")
+def served():
+    s, server = start_server()
+    yield s
+    stop_server(s, server)
+
+
+@pytest.fixture(scope="session")
+def http():
+    import requests
+
+    session = requests.Session()
+    yield session
+    session.close()

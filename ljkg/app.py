@@ -1,0 +1,41 @@
+"""The application factory: build the publication (load → validate → store), then register blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from . import errors, http_headers
+from .publication import Publication, build_publication
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None, publication: Publication | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    pub = publication or build_publication(settings, start_queries=True)
+    app = Flask(__name__)
+    app.config["PUBLICATION"] = pub
+    app.config["JSON_AS_ASCII"] = False
+    app.url_map.strict_slashes = False
+
+    errors.init_app(app)
+    http_headers.init_app(app)
+
+    from .views import dataset, pages, resources, sparql
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(dataset.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours
+
+    @app.context_processor
+    def _globals():
+        from .languages import chosen
+
+        return {"pub": pub, "base": pub.namespaces.base, "lang": chosen()}
+
+    return app
+
+
+def publication() -> Publication:
+    """The one accessor views use for the published dataset and its store (like flaskr's get_db)."""
+    return current_app.config["PUBLICATION"]

@@ -1,0 +1,128 @@
+"""A resource's bounded description, built from SPARQL so any store can answer it.
+
+Outgoing triples (with one level of blank-node closure), the labels of everything it links to, and its
+incoming links: at most `incoming_limit` of them, with the total counted, so a hub cannot exhaust us.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .store.base import Store
+
+OUTGOING_LIMIT = 2000
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+PROVENANCE = (
+    "http://www.w3.org/ns/prov#wasDerivedFrom",
+    "http://purl.org/dc/terms/source",
+    "http://www.w3.org/ns/prov#hadPrimarySource",
+)
+
+
+@dataclass
+class Description:
+    iri: str
+    outgoing: list[ox.Triple] = field(default_factory=list)
+    incoming: list[ox.Triple] = field(default_factory=list)
+    incoming_total: int = 0
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # IRI → {lang: label}
+    label_triples: list[ox.Triple] = field(default_factory=list)
+    closure: list[ox.Triple] = field(default_factory=list)
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.outgoing or self.incoming)
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        """The RDF representation: outgoing, blank-node closure, incoming (bounded), neighbour labels."""
+        seen: dict[str, ox.Triple] = {}
+        for t in (*self.outgoing, *self.closure, *self.incoming, *self.label_triples):
+            seen.setdefault(str(t), t)
+        return list(seen.values())
+
+    @property
+    def types(self) -> list[str]:
+        return [t.object.value for t in self.outgoing if t.predicate == RDF_TYPE]
+
+    @property
+    def truncated(self) -> bool:
+        return self.incoming_total > len(self.incoming)
+
+
+def _iri(value: str) -> str:
+    return "<" + value.replace(">", "%3E") + ">"
+
+
+def describe(store: Store, iri: str, incoming_limit: int) -> Description:
+    node = _iri(iri)
+    d = Description(iri)
+    d.outgoing = [ox.Triple(ox.NamedNode(iri), r["p"], r["o"]) for r in store.select(
+        f"SELECT ?p ?o WHERE {{ {node} ?p ?o }} LIMIT {OUTGOING_LIMIT}")]
+    d.closure = store.construct(
+        f"CONSTRUCT {{ ?b ?p ?o }} WHERE {{ {node} ?x ?b . FILTER(isBlank(?b)) ?b ?p ?o }}")
+    d.incoming = [ox.Triple(r["s"], r["p"], ox.NamedNode(iri)) for r in store.select(
+        f"SELECT ?s ?p WHERE {{ ?s ?p {node} }} ORDER BY ?p ?s LIMIT {int(incoming_limit)}")]
+    count = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p {node} }}")
+    d.incoming_total = int(count[0]["n"].value) if count else 0
+    neighbours = {iri}
+    for t in (*d.outgoing, *d.incoming, *d.closure):
+        for term in (t.subject, t.predicate, t.object):
+            if isinstance(term, ox.NamedNode):
+                neighbours.add(term.value)
+    d.labels, d.label_triples = labels_of(store, neighbours)
+    return d
+
+
+def labels_of(store: Store, iris) -> tuple[dict[str, dict[str, str]], list[ox.Triple]]:
+    iris = sorted(set(iris))
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    triples: list[ox.Triple] = []
+    for start in range(0, len(iris), 200):
+        values = " ".join(_iri(i) for i in iris[start:start + 200])
+        for row in store.select(
+            f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?p {{ {LABEL} {PREF_LABEL} }} ?x ?p ?l }}"
+        ):
+            lit = row["l"]
+            labels[row["x"].value].setdefault(lit.language or "", lit.value)
+            triples.append(ox.Triple(row["x"], row["p"], lit))
+    return dict(labels), triples
+
+
+@dataclass
+class SourceQuote:
+    fact: str
+    sentence: str
+    text: str
+    start: int | None
+    end: int | None
+
+
+def sources_of(store: Store, iri: str) -> list[SourceQuote]:
+    """The source sentences behind a resource and the facts (n-ary resources) one link away from it."""
+    node = _iri(iri)
+    preds = " ".join(_iri(p) for p in PROVENANCE)
+    rows = store.select(f"""
+        PREFIX oa: <http://www.w3.org/ns/oa#>
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT DISTINCT ?fact ?sentence ?text ?start ?end WHERE {{
+          {{ BIND({node} AS ?fact) }} UNION {{ ?fact ?in {node} }} UNION {{ {node} ?out ?fact }}
+          VALUES ?prov {{ {preds} }}
+          ?fact ?prov ?sentence .
+          OPTIONAL {{ ?sentence rdf:value ?v1 }}
+          OPTIONAL {{ ?sentence oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?v2 }}
+          OPTIONAL {{ ?sentence oa:hasSelector ?ps . ?ps a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }}
+          BIND(COALESCE(?v1, ?v2) AS ?text)
+          FILTER(BOUND(?text))
+        }} ORDER BY ?start ?fact LIMIT 200""")
+    out = []
+    for r in rows:
+        out.append(SourceQuote(r["fact"].value, r["sentence"].value, r["text"].value,
+                               int(r["start"].value) if r["start"] is not None else None,
+                               int(r["end"].value) if r["end"] is not None else None))
+    return out

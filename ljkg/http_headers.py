@@ -1,0 +1,66 @@
+"""Headers every response shares: CORS, caching validators from the dataset version, Link, gzip."""
+
+from __future__ import annotations
+
+import gzip
+
+from flask import Flask, Response, current_app, request
+
+GZIP_MIN_BYTES = 1024
+CORS_EXPOSED = "Link, ETag, Last-Modified, Content-Location, Vary, Retry-After, X-Truncated, X-Row-Limit"
+
+
+def etag_for(version: str, *parts: str) -> str:
+    return "-".join((version, *[p for p in parts if p]))
+
+
+def set_validators(response: Response, version: str, modified, *parts: str) -> Response:
+    """ETag/Last-Modified from the dataset version, then answer 304 if the client already has it."""
+    response.set_etag(etag_for(version, *parts), weak=True)  # weak: the same under gzip
+    response.last_modified = modified
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PUBLICATION"].settings.cache_max_age
+    return response.make_conditional(request)
+
+
+def add_vary(response: Response, header: str) -> None:
+    response.vary.add(header)
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def _common(response: Response) -> Response:
+        pub = app.config["PUBLICATION"]
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+        base = pub.namespaces.base
+        links = [f'<{base}.well-known/void>; rel="describedby"; type="text/turtle"',
+                 '<https://creativecommons.org/licenses/by/4.0/>; rel="license"']
+        existing = response.headers.get("Link")
+        response.headers["Link"] = ", ".join(([existing] if existing else []) + links)
+        if pub.invalid:
+            response.headers["X-Data-Invalid"] = "the published data does not conform to its shapes"
+        return _maybe_gzip(response)
+
+    @app.route("/<path:_any>", methods=["OPTIONS"])
+    @app.route("/", methods=["OPTIONS"])
+    def _preflight(_any: str = "") -> Response:
+        response = Response(status=204)
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match, If-Modified-Since"
+        response.headers["Access-Control-Max-Age"] = "86400"
+        return response
+
+
+def _maybe_gzip(response: Response) -> Response:
+    if (response.status_code != 200 or response.direct_passthrough or "Content-Encoding" in response.headers
+            or response.cache_control.no_transform
+            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return response
+    body = response.get_data()
+    if len(body) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response

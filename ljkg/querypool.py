@@ -1,0 +1,118 @@
+"""Isolated query processes: a query over the time limit is killed, so it cannot keep a worker busy.
+
+Oxigraph evaluates a query without ever checking for cancellation (a Python signal or a thread cannot
+stop it), so /sparql queries run in forked child processes that share the loaded store copy-on-write.
+The request thread waits at most the time limit; on expiry the child is killed and replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from . import errors
+from .sparql import Answer, QueryJob
+
+log = logging.getLogger(__name__)
+
+Evaluator = Callable[[QueryJob], Answer]
+
+
+def _child_loop(conn: Connection, evaluator: Evaluator) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", evaluator(job)))
+        except errors.PublisherError as exc:
+            conn.send(("error", (exc.status, exc.title, exc.message, exc.headers)))
+        except Exception as exc:  # a bug: report it instead of dying silently
+            conn.send(("error", (500, "Internal Server Error", f"query evaluation failed: {exc!r}", {})))
+
+
+@dataclass
+class _Worker:
+    process: mp.Process
+    conn: Connection
+
+
+class QueryPool:
+    def __init__(self, evaluator: Evaluator, size: int, timeout: float) -> None:
+        self._evaluator = evaluator
+        self._timeout = timeout
+        self._context = mp.get_context("fork")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+        self.killed = 0
+        for _ in range(max(1, size)):
+            self._idle.put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_child_loop, args=(child, self._evaluator), daemon=True)
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._workers.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.join(timeout=5)
+        worker.conn.close()
+        with self._lock:
+            self._workers.remove(worker)
+        self.killed += 1
+
+    def run(self, job: QueryJob) -> Answer:
+        started = time.monotonic()
+        try:
+            worker = self._idle.get(timeout=self._timeout)
+        except queue.Empty:
+            raise errors.ServiceBusy(
+                f"all query processes are busy; no slot freed within {self._timeout:g} s, try again later"
+            ) from None
+        remaining = max(0.05, self._timeout - (time.monotonic() - started))
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(remaining):
+                self._retire(worker)
+                worker = self._spawn()
+                raise errors.QueryTimeout(
+                    f"the query ran longer than the time limit of {self._timeout:g} s and was stopped; "
+                    "narrow it (LIMIT, more specific patterns) and try again",
+                    retry_after=max(1, int(self._timeout)),
+                )
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._retire(worker)
+            worker = self._spawn()
+            raise errors.rebuild(500, "Internal Server Error", "the query process died", {}) from None
+        finally:
+            self._idle.put(worker)
+        if status == "ok":
+            return payload
+        raise errors.rebuild(*payload)
+
+    def close(self) -> None:
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            with contextlib.suppress(Exception):
+                worker.process.kill()
+                worker.process.join(timeout=2)

@@ -1,0 +1,114 @@
+"""Evaluate one SPARQL protocol request against an Oxigraph store: guard, evaluate, negotiate, serialise.
+
+This runs inside an isolated query process (querypool.py) so that a query over the time limit can be
+killed; everything it returns is plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+
+import pyoxigraph as ox
+
+from . import errors, formats
+from .jsonld import JsonLd
+from .negotiation import choose
+from .serialize import graph_bytes, solutions_bytes
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    accept: str | None = None
+    format_override: str | None = None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+@dataclass
+class Answer:
+    body: bytes
+    format_name: str
+    kind: str  # "solutions", "boolean" or "graph"
+    truncated: bool = False
+    count: int = 0
+    variables: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Limits:
+    row_limit: int
+    allow_remote: bool
+
+
+_STRIP = re.compile(
+    r"""\#[^\n]*                       # comment
+      | "\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"  # long strings
+      | '''(?:[^'\\]|\\.|'(?!''))*'''
+      | "(?:[^"\\\n]|\\.)*"             # strings
+      | '(?:[^'\\\n]|\\.)*'
+      | <[^<>"{}|^`\\\s]*>              # IRIs
+    """, re.VERBOSE)
+_UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+\S*\s*|BASE\s*)\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
+                     re.IGNORECASE)
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+
+
+def guard(query: str, limits: Limits) -> None:
+    """Refuse, before evaluation, what this endpoint never does: updates, and (by default) SERVICE."""
+    skeleton = _STRIP.sub(" ", query)
+    if _UPDATE.match(skeleton):
+        raise errors.Forbidden("SPARQL Update is not accepted: this endpoint is read-only")
+    if not limits.allow_remote and _SERVICE.search(skeleton):
+        raise errors.BadRequest("SERVICE is disabled on this endpoint: the server does not fetch remote "
+                                "endpoints (an operator can enable it with --allow-remote)")
+
+
+def evaluate(store: ox.Store, job: QueryJob, base: str, limits: Limits, jsonld: JsonLd,
+             prefixes: dict[str, str]) -> Answer:
+    guard(job.query, limits)
+    options: dict = {"base_iri": base}
+    if job.default_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        result = store.query(job.query, **options)
+    except SyntaxError as exc:
+        raise errors.QuerySyntaxError(f"malformed query: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise errors.BadRequest(f"query failed: {exc}") from None
+
+    if isinstance(result, ox.QueryBoolean):
+        fmt = choose(job.accept, formats.SOLUTIONS, job.format_override)
+        return Answer(result.serialize(format=fmt.results), fmt.name, "boolean", count=1)
+    if isinstance(result, ox.QuerySolutions):
+        fmt = choose(job.accept, formats.SOLUTIONS, job.format_override)
+        variables = [v.value for v in result.variables]
+        rows = _take(result, limits.row_limit)
+        truncated = len(rows) > limits.row_limit
+        rows = rows[: limits.row_limit]
+        body = solutions_bytes(variables, rows, fmt)
+        if truncated and fmt is formats.RESULTS_JSON:
+            document = json.loads(body)
+            document["truncated"] = True
+            document["limit"] = limits.row_limit
+            body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+        return Answer(body, fmt.name, "solutions", truncated, len(rows), variables)
+    fmt = choose(job.accept, formats.GRAPH_RESULTS, job.format_override)
+    triples = _take(result, limits.row_limit)
+    truncated = len(triples) > limits.row_limit
+    triples = triples[: limits.row_limit]
+    return Answer(graph_bytes(triples, fmt, jsonld, prefixes), fmt.name, "graph", truncated, len(triples))
+
+
+def _take(iterator, limit: int) -> list:
+    try:
+        return list(islice(iterator, limit + 1))
+    except (OSError, ValueError) as exc:  # evaluation errors surface while iterating
+        raise errors.BadRequest(f"query failed: {exc}") from None

@@ -1,0 +1,61 @@
+"""Turning a chosen format and some triples into a response, the same way for every view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from flask import Response, request
+
+from .. import formats
+from ..app import publication
+from ..formats import Format
+from ..http_headers import set_validators
+from ..negotiation import choose
+from ..serialize import graph_bytes
+
+
+def negotiate(offered: tuple[Format, ...], suffix_format: Format | None = None) -> tuple[Format, bool]:
+    """The format for this request and whether it was negotiated (then the response varies on Accept)."""
+    if suffix_format is not None:
+        return suffix_format, False
+    override = request.args.get("format")
+    return choose(request.headers.get("Accept"), offered, override), not override
+
+
+def alternates(path: str, offered: tuple[Format, ...]) -> str:
+    """Link: rel=alternate for each representation, always under the public base."""
+    base = publication().namespaces.base
+    return ", ".join(f'<{base}{path}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offered)
+
+
+def graph_response(
+    triples: Sequence,
+    fmt: Format,
+    *,
+    path: str,
+    negotiated: bool,
+    offered: tuple[Format, ...] = formats.RESOURCE,
+    html: Callable[[], str] | None = None,
+    frame_iri: str | None = None,
+    status: int = 200,
+    validators: bool = True,
+) -> Response:
+    pub = publication()
+    if fmt is formats.HTML:
+        assert html is not None
+        body: bytes | str = html()
+    else:
+        body = graph_bytes(triples, fmt, pub.jsonld, pub.prefixes, frame_iri=frame_iri)
+    response = Response(body, status=status, content_type=fmt.content_type)
+    if negotiated:
+        response.vary.add("Accept")
+        if fmt.suffix and status == 200:
+            response.headers["Content-Location"] = f"{pub.namespaces.base}{path}.{fmt.suffix}"
+    response.headers["Link"] = alternates(path, offered)
+    if fmt is formats.HTML:
+        response.vary.add("Accept-Language")
+    if validators and status == 200:
+        lang = request.args.get("lang", "") + request.headers.get("Accept-Language", "")[:20]
+        response = set_validators(response, pub.version, pub.modified, fmt.name,
+                                  str(abs(hash(lang)) % 10**6) if fmt is formats.HTML else "")
+    return response

@@ -1,0 +1,75 @@
+"""Dataset-level resources: VoID, the JSON-LD context, dumps and the published SHACL report."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, request
+
+from .. import formats
+from ..app import publication
+from ..dumps import dump
+from ..http_headers import set_validators
+from .common import graph_response, negotiate
+
+bp = Blueprint("dataset", __name__)
+
+
+@bp.route("/.well-known/void", methods=["GET", "HEAD"])
+def void():
+    """The whole dataset description (VoID, DCAT-AP catalogue, service description) in one graph."""
+    pub = publication()
+    fmt, negotiated = negotiate(formats.METADATA)
+    triples = pub.store.construct(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{pub.metadata_graph_iri}> {{ ?s ?p ?o }} }}")
+    from .pages import metadata_page
+
+    return graph_response(triples, fmt, path="catalogue", negotiated=negotiated, offered=formats.METADATA,
+                          html=metadata_page)
+
+
+@bp.route("/context/<version>.jsonld", methods=["GET", "HEAD"])
+def context(version: str):
+    pub = publication()
+    if pub.jsonld.context_url != pub.namespaces.base + f"context/{version}.jsonld":
+        abort(404, description=f"no JSON-LD context version {version!r}; the current one is "
+                               f"{pub.jsonld.context_url}")
+    response = Response(pub.jsonld.context_bytes, content_type="application/ld+json; charset=utf-8")
+    return set_validators(response, pub.version, pub.modified, "context")
+
+
+@bp.route("/dataset/dump.<suffix>", methods=["GET", "HEAD"])
+def dump_file(suffix: str):
+    pub = publication()
+    gzipped = suffix.endswith(".gz")
+    fmt = formats.BY_SUFFIX.get(suffix.removesuffix(".gz"))
+    if fmt not in formats.DUMPS:
+        offered = ", ".join(f"dump.{f.suffix}[.gz]" for f in formats.DUMPS)
+        abort(404, description=f"no dump 'dump.{suffix}'; available: {offered}")
+    d = dump(pub, fmt, gzipped)
+    response = Response(d.body, content_type="application/gzip" if gzipped else fmt.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="ljkg-{pub.version}.{suffix}"'
+    response.headers["Digest"] = f"sha-256={d.sha256}"
+    response.set_etag(d.sha256)
+    response.last_modified = pub.modified
+    response.cache_control.public = True
+    response.cache_control.no_transform = True
+    response.cache_control.max_age = pub.settings.cache_max_age
+    return response.make_conditional(request)
+
+
+@bp.route("/dataset/validation-report", methods=["GET", "HEAD"])
+@bp.route("/dataset/validation-report.<suffix>", methods=["GET", "HEAD"])
+def validation_report(suffix: str | None = None):
+    pub = publication()
+    suffix_format = formats.BY_SUFFIX.get(suffix) if suffix else None
+    if suffix and suffix_format not in formats.RESOURCE:
+        abort(404, description=f"no representation '.{suffix}' of the validation report")
+    fmt, negotiated = negotiate(formats.RESOURCE, suffix_format)
+    triples = pub.cache.get("report-triples")
+    if triples is None:
+        nt = pub.outcome.report.serialize(format="nt", encoding="utf-8")
+        triples = pub.cache["report-triples"] = list(ox.parse(nt, format=formats.NTRIPLES.rdf))
+    from .pages import report_page
+
+    return graph_response(triples, fmt, path="dataset/validation-report", negotiated=negotiated,
+                          html=report_page)

@@ -1,0 +1,195 @@
+"""Pages for people: home, ontology documentation, query page, and the HTML of metadata resources."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, render_template, request
+
+from .. import errors
+from ..app import publication
+from ..describe import labels_of
+from ..languages import chosen, pick
+from ..sparql import QueryJob
+from .page_model import compact, term_view
+
+bp = Blueprint("pages", __name__)
+
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+@dataclass(frozen=True)
+class Example:
+    slug: str
+    titles: dict[str, str]
+    question: str
+    text: str
+
+
+@cache
+def _examples(folder: str) -> tuple[Example, ...]:
+    out = []
+    for path in sorted(Path(folder).glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        titles = dict(re.findall(r"^#\s*title@(\w+):\s*(.+?)\s*$", text, re.MULTILINE))
+        question = re.search(r"^#\s*question:\s*(.+?)\s*$", text, re.MULTILINE)
+        out.append(Example(path.stem, titles, question.group(1) if question else "", text))
+    return tuple(out)
+
+
+def examples() -> tuple[Example, ...]:
+    return _examples(str(publication().settings.data_root / "queries"))
+
+
+def example_text(example: Example) -> str:
+    """The example as a user can paste it anywhere: our relative prefixes resolved by a BASE line."""
+    return f"BASE <{publication().namespaces.base}>\n{example.text}"
+
+
+def run_select(query: str) -> tuple[list[str], list[dict], bool]:
+    """Run a query through the isolated pool as SPARQL JSON, for the page's table."""
+    answer = publication().store.sparql(QueryJob(query=query, format_override="json"))
+    document = json.loads(answer.body)
+    if "boolean" in document:
+        return ["boolean"], [{"boolean": {"type": "literal", "value": str(document["boolean"]).lower()}}], False
+    return document["head"]["vars"], document["results"]["bindings"], answer.truncated
+
+
+def _cell(binding: dict | None, lang: str, labels: dict):
+    if binding is None:
+        return None
+    kind = binding["type"]
+    if kind == "uri":
+        return term_view(ox.NamedNode(binding["value"]), labels, lang)
+    return term_view(ox.Literal(binding["value"], language=binding.get("xml:lang")) if "xml:lang" in binding
+                     else ox.Literal(binding["value"], datatype=ox.NamedNode(binding["datatype"]))
+                     if "datatype" in binding else ox.Literal(binding["value"]), labels, lang)
+
+
+def table(query: str, lang: str) -> dict:
+    variables, bindings, truncated = run_select(query)
+    iris = {b["value"] for row in bindings for b in row.values() if b["type"] == "uri"}
+    labels, _ = labels_of(publication().store, iris)
+    rows = [[_cell(row.get(v), lang, labels) for v in variables] for row in bindings]
+    return {"variables": variables, "rows": rows, "truncated": truncated}
+
+
+@bp.route("/", methods=["GET", "HEAD"])
+def home():
+    pub = publication()
+    lang = chosen()
+    counts = pub.store.select("""
+        SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } FILTER(?g != <%s>) }
+        GROUP BY ?class ORDER BY DESC(?n) ?class""" % pub.metadata_graph_iri)
+    class_labels, _ = labels_of(pub.store, {r["class"].value for r in counts})
+    entities = pub.store.select("""
+        SELECT ?class ?s WHERE { GRAPH <%s> { ?s a ?class } } ORDER BY ?class ?s""" % (pub.namespaces["graph"] + "data"))
+    entity_labels, _ = labels_of(pub.store, {r["s"].value for r in entities})
+    groups: dict[str, list] = {}
+    for r in entities:
+        groups.setdefault(r["class"].value, []).append(term_view(r["s"], entity_labels, lang))
+    dataset = labels_of(pub.store, [pub.namespaces.dataset])[0].get(pub.namespaces.dataset, {})
+    description = pub.store.select(f"""
+        SELECT ?d WHERE {{ <{pub.namespaces.dataset}> <http://purl.org/dc/terms/description> ?d
+        FILTER(LANG(?d) = "{lang}") }}""")
+    timeline = next((e for e in examples() if "timeline" in e.slug), None)
+    return render_template(
+        "home.html",
+        title=pick(dataset, lang) or "Ljubljana",
+        description=description[0]["d"].value if description else "",
+        counts=[(term_view(r["class"], class_labels, lang), int(r["n"].value)) for r in counts],
+        groups=[(term_view(ox.NamedNode(c), class_labels, lang), sorted(items, key=lambda t: t.text))
+                for c, items in groups.items()],
+        timeline=table(example_text(timeline), lang) if timeline else None,
+        examples=examples(),
+    )
+
+
+def query_page() -> str:
+    lang = chosen()
+    query = request.values.get("query")
+    result, error = None, None
+    if query:
+        try:
+            result = table(query, lang)
+        except errors.PublisherError as exc:
+            error = f"{exc.status} {exc.title}: {exc.message}"
+    default = example_text(examples()[0]) if examples() else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    return render_template("query.html", query=query or default, result=result, error=error,
+                           examples=[(e, example_text(e)) for e in examples()], ran=bool(query))
+
+
+def _definitions(store, iris) -> dict[str, dict[str, str]]:
+    values = " ".join(f"<{i}>" for i in iris)
+    out: dict[str, dict[str, str]] = {}
+    if not iris:
+        return out
+    for r in store.select(f"""SELECT ?x ?d WHERE {{ VALUES ?x {{ {values} }}
+            ?x <{SKOS}definition>|<{RDFS}comment> ?d }}"""):
+        out.setdefault(r["x"].value, {}).setdefault(r["d"].language or "", r["d"].value)
+    return out
+
+
+def ontology_page() -> str:
+    pub = publication()
+    lang = chosen()
+    g = pub.namespaces["graph"] + "ontology"
+    terms = pub.store.select(f"""
+        SELECT ?term ?kind WHERE {{ GRAPH <{g}> {{
+          ?term a ?kind . VALUES ?kind {{ <{OWL}Class> <{OWL}ObjectProperty> <{OWL}DatatypeProperty>
+                                        <{OWL}AnnotationProperty> <{RDFS}Class> <{RDF_PROPERTY}> }}
+          FILTER(STRSTARTS(STR(?term), "{pub.namespaces['ljo']}")) }} }} ORDER BY ?kind ?term""")
+    iris = {r["term"].value for r in terms}
+    details = pub.store.select(f"""
+        SELECT ?term ?p ?o WHERE {{ GRAPH <{g}> {{ ?term ?p ?o
+          VALUES ?p {{ <{RDFS}subClassOf> <{RDFS}subPropertyOf> <{RDFS}domain> <{RDFS}range>
+                      <https://schema.org/domainIncludes> <https://schema.org/rangeIncludes> }}
+          FILTER(isIRI(?o)) }} }}""")
+    linked = iris | {r["o"].value for r in details}
+    labels, _ = labels_of(pub.store, linked)
+    both = {i: labels.get(i, {}) for i in iris}
+    definitions = _definitions(pub.store, iris)
+    relations: dict[str, dict[str, list]] = {}
+    for r in details:
+        relations.setdefault(r["term"].value, {}).setdefault(compact(r["p"].value), []).append(
+            term_view(r["o"], labels, lang))
+    header = pub.store.select(f"""SELECT ?p ?o WHERE {{ GRAPH <{g}> {{ <{pub.namespaces.ontology}> ?p ?o }} }}""")
+    header_labels, _ = labels_of(pub.store, {r["p"].value for r in header})
+    sections: dict[str, list] = {}
+    for r in terms:
+        iri = r["term"].value
+        sections.setdefault(compact(r["kind"].value), []).append({
+            "iri": iri, "name": compact(iri), "labels": both[iri], "definitions": definitions.get(iri, {}),
+            "relations": relations.get(iri, {}),
+        })
+    return render_template("ontology.html", sections=sections,
+                           header=[(pick(header_labels.get(r["p"].value), lang) or compact(r["p"].value),
+                                    term_view(r["o"], header_labels, lang)) for r in header])
+
+
+RDF_PROPERTY = "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property"
+
+
+def service_page() -> str:
+    return query_page()
+
+
+def metadata_page() -> str:
+    pub = publication()
+    from ..describe import describe
+    from .page_model import resource_page
+
+    d = describe(pub.store, pub.namespaces.dataset, pub.settings.incoming_limit)
+    return render_template("resource.html", page=resource_page(d, chosen()))
+
+
+def report_page() -> str:
+    pub = publication()
+    return render_template("report.html", outcome=pub.outcome)

@@ -1,0 +1,80 @@
+"""Dereferenceable Linked Data: every IRI under our base, as HTML, Turtle, JSON-LD, N-Triples, RDF/XML.
+
+One rule serves them all: 200 with Content-Location (Cool URIs, section 4.2's alternative to 303) for a
+negotiated request, and suffix URLs (`.ttl`, `.jsonld`, ...) for clients and CDNs that ignore Accept.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from .. import formats
+from ..app import publication
+from ..describe import describe
+from ..errors import NotFound
+from ..languages import chosen
+from ..negotiation import choose
+from . import page_model
+from .common import graph_response, negotiate
+
+bp = Blueprint("resources", __name__)
+
+# IRIs that name a whole graph: dereferencing them returns that graph, not a bounded description.
+WHOLE_GRAPHS = {"ontology": "ontology", "catalogue": "metadata", "graph/ontology": "ontology",
+                "graph/data": "data", "graph/metadata": "metadata"}
+
+
+def split_suffix(name: str) -> tuple[str, formats.Format | None]:
+    stem, dot, suffix = name.rpartition(".")
+    if dot and suffix in formats.RESOURCE_SUFFIXES:
+        return stem, formats.BY_SUFFIX[suffix]
+    return name, None
+
+
+def graph_triples(graph: str) -> list:
+    pub = publication()
+    g = pub.namespaces["graph"] + graph
+    return pub.store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+
+
+@bp.route("/<path:name>", methods=["GET", "HEAD"])
+def resource(name: str):
+    pub = publication()
+    path, suffix_format = split_suffix(name)
+    fmt, negotiated = negotiate(formats.RESOURCE, suffix_format)
+    iri = pub.namespaces.iri_of(path)
+
+    if path in WHOLE_GRAPHS and fmt is not formats.HTML:
+        return graph_response(graph_triples(WHOLE_GRAPHS[path]), fmt, path=path, negotiated=negotiated)
+    if path == "ontology":
+        from .pages import ontology_page
+
+        return graph_response([], fmt, path=path, negotiated=negotiated, html=ontology_page)
+
+    description = describe(pub.store, iri, pub.settings.incoming_limit)
+    if not description.exists:
+        raise_not_found(iri, path)
+    response = graph_response(
+        description.triples, fmt, path=path, negotiated=negotiated, frame_iri=iri,
+        html=lambda: render_template("resource.html", page=page_model.resource_page(description, chosen())),
+    )
+    response.headers["X-Incoming-Links"] = f"{len(description.incoming)}/{description.incoming_total}"
+    return response
+
+
+def raise_not_found(iri: str, path: str):
+    """404 in the client's format: a page for browsers, an empty graph for RDF clients."""
+    accept = request.headers.get("Accept")
+    try:
+        fmt = choose(accept, formats.RESOURCE, request.args.get("format"))
+    except Exception:
+        fmt = formats.TURTLE
+    message = f"{iri} is not described in this dataset"
+    if fmt is formats.HTML or fmt is formats.JSONLD or accept is None:
+        raise NotFound(message)
+    response = graph_response([], fmt, path=path, negotiated=True, status=404, validators=False)
+    if fmt is formats.TURTLE:
+        response.set_data(f"# 404 Not Found: {message}\n".encode())
+    from werkzeug.exceptions import HTTPException
+
+    raise HTTPException(response=response)

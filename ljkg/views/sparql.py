@@ -1,0 +1,118 @@
+"""The SPARQL 1.1 Protocol at /sparql: parse the request, run it isolated, answer in the chosen format.
+
+A plain GET without a query returns the service description (or the query page for a browser).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from .. import errors, formats
+from ..app import publication
+from ..negotiation import wants_html
+from ..sparql import QueryJob
+from .common import graph_response, negotiate
+
+bp = Blueprint("sparql", __name__)
+
+ALLOWED = ["GET", "HEAD", "POST", "OPTIONS"]
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise errors.BadRequest(f"the '{name}' parameter is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def parse_protocol() -> QueryJob | None:
+    """The protocol request as a QueryJob, or None for a GET with no query (the service description)."""
+    pub = publication()
+    if request.method in ("GET", "HEAD"):
+        if request.args.getlist("update"):
+            raise errors.Forbidden("SPARQL Update is not accepted: this endpoint is read-only")
+        query = _single(request.args.getlist("query"), "query")
+        if query is None:
+            return None
+        graphs_from = request.args
+    elif request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == FORM:
+            if request.form.getlist("update"):
+                raise errors.Forbidden("SPARQL Update is not accepted: this endpoint is read-only")
+            query = _single(request.form.getlist("query"), "query")
+            graphs_from = request.form
+            if query is None:
+                raise errors.BadRequest("the form has no 'query' parameter")
+        elif mimetype == QUERY_BODY:
+            query = request.get_data(as_text=True)
+            graphs_from = request.args
+        elif mimetype == UPDATE_BODY:
+            raise errors.Forbidden("SPARQL Update is not accepted: this endpoint is read-only")
+        else:
+            raise errors.UnsupportedMediaType(
+                f"POST body type '{mimetype or '(none)'}' is not supported; send {FORM} (query=...) "
+                f"or {QUERY_BODY}")
+    else:
+        raise errors.MethodNotAllowed(ALLOWED)
+    if not query.strip():
+        raise errors.BadRequest("the query is empty")
+    if len(query) > pub.settings.max_query_length:
+        raise errors.PayloadTooLarge(f"the query has {len(query)} characters; the limit is "
+                                     f"{pub.settings.max_query_length}")
+    return QueryJob(
+        query=query,
+        accept=request.headers.get("Accept"),
+        format_override=request.args.get("format") or (request.form.get("format") if request.method == "POST"
+                                                       and request.mimetype == FORM else None),
+        default_graphs=tuple(graphs_from.getlist("default-graph-uri")),
+        named_graphs=tuple(graphs_from.getlist("named-graph-uri")),
+    )
+
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+def endpoint():
+    if request.method not in ALLOWED:
+        raise errors.MethodNotAllowed(ALLOWED)
+    job = parse_protocol()
+    pub = publication()
+    if request.method != "POST" and wants_html(request.headers.get("Accept")) and "format" not in request.args:
+        from .pages import query_page  # a browser: the query page, with the results table if a query was given
+
+        response = Response(query_page(), content_type=formats.HTML.content_type)
+        response.vary.add("Accept")
+        return response
+    if job is None:
+        return service_description()
+    answer = pub.store.sparql(job)
+    fmt = next(f for f in formats.ALL if f.name == answer.format_name)
+    response = Response(answer.body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    response.headers["X-Row-Limit"] = str(pub.settings.row_limit)
+    if answer.truncated:
+        response.headers["X-Truncated"] = "true"
+        response.headers["Warning"] = f'199 - "results truncated to the row limit of {pub.settings.row_limit}"'
+    response.cache_control.public = True
+    response.cache_control.max_age = pub.settings.cache_max_age
+    return response
+
+
+def service_description() -> Response:
+    pub = publication()
+    fmt, negotiated = negotiate(formats.METADATA)
+    from .pages import service_page
+
+    iri = pub.namespaces.base + "sparql"
+    triples = pub.store.construct(f"""
+        CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+          GRAPH <{pub.metadata_graph_iri}> {{
+            {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
+            UNION {{ <{iri}> <http://www.w3.org/ns/sparql-service-description#defaultDataset> ?ds .
+                     ?ds (<http://www.w3.org/ns/sparql-service-description#defaultGraph>
+                          |<http://www.w3.org/ns/sparql-service-description#namedGraph>
+                          |<http://www.w3.org/ns/sparql-service-description#graph>)* ?s . ?s ?p ?o }}
+          }} }}""")
+    return graph_response(triples, fmt, path="sparql", negotiated=negotiated, offered=formats.METADATA,
+                          html=service_page)
