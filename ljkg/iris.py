@@ -26,7 +26,9 @@ OWN_PREFIXES: dict[str, str] = {
     "participation": "id/participation/",
     "event": "id/event/",
     "interval": "id/interval/",
+    "instant": "id/instant/",
     "src": "source/",
+    "passage": "source/mednarodno-sodelovanje/",
     "ljs": "shapes/",
     "graph": "graph/",
 }
@@ -38,6 +40,7 @@ VOCAB_PREFIXES: dict[str, str] = {
     "owl": "http://www.w3.org/2002/07/owl#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
+    "skosxl": "http://www.w3.org/2008/05/skos-xl#",
     "dcterms": "http://purl.org/dc/terms/",
     "dcat": "http://www.w3.org/ns/dcat#",
     "void": "http://rdfs.org/ns/void#",
