@@ -20,6 +20,7 @@ class Format:
     rdf: ox.RdfFormat | None = None
     results: ox.QueryResultsFormat | None = None
     charset: bool = True
+    names: tuple[str, ...] = field(default=())  # other `format=` values it answers to
 
     @property
     def content_type(self) -> str:
@@ -32,11 +33,13 @@ class Format:
 
 HTML = Format("html", "text/html", "HTML", suffix="html", aliases=("application/xhtml+xml",))
 TURTLE = Format("turtle", "text/turtle", "Turtle", suffix="ttl", aliases=("application/x-turtle",),
-                rdf=ox.RdfFormat.TURTLE)
+                rdf=ox.RdfFormat.TURTLE, names=("ttl", "n3"))
 JSONLD = Format("jsonld", "application/ld+json", "JSON-LD", suffix="jsonld", aliases=("application/json",),
-                rdf=ox.RdfFormat.JSON_LD)
-NTRIPLES = Format("ntriples", "application/n-triples", "N-Triples", suffix="nt", rdf=ox.RdfFormat.N_TRIPLES)
-RDFXML = Format("rdfxml", "application/rdf+xml", "RDF/XML", suffix="rdf", rdf=ox.RdfFormat.RDF_XML)
+                rdf=ox.RdfFormat.JSON_LD, names=("json-ld", "json"))
+NTRIPLES = Format("ntriples", "application/n-triples", "N-Triples", suffix="nt", rdf=ox.RdfFormat.N_TRIPLES,
+                  names=("n-triples", "nt"))
+RDFXML = Format("rdfxml", "application/rdf+xml", "RDF/XML", suffix="rdf", rdf=ox.RdfFormat.RDF_XML,
+                names=("xml", "rdf/xml"))
 NQUADS = Format("nquads", "application/n-quads", "N-Quads", suffix="nq", rdf=ox.RdfFormat.N_QUADS)
 TRIG = Format("trig", "application/trig", "TriG", suffix="trig", rdf=ox.RdfFormat.TRIG)
 
@@ -63,6 +66,6 @@ def by_name(value: str, offered: tuple[Format, ...]) -> Format | None:
     """Resolve a `format=` value: a short name, a suffix or a media type, among the offered formats."""
     value = value.strip().lower()
     for fmt in offered:
-        if value in (fmt.name, fmt.suffix) or value in fmt.media_types:
+        if value in (fmt.name, fmt.suffix, *fmt.names) or value in fmt.media_types:
             return fmt
     return None

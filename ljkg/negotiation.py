@@ -6,7 +6,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from .errors import NotAcceptable
-from .formats import Format, by_name
+from .formats import ALL, HTML, Format, by_name
 
 
 def choose(accept: str | None, offered: tuple[Format, ...], override: str | None = None) -> Format:
@@ -40,9 +40,15 @@ def choose(accept: str | None, offered: tuple[Format, ...], override: str | None
 
 
 def wants_html(accept: str | None) -> bool:
-    """True when a client ranks HTML above every RDF type (a browser)."""
+    """True when a client names HTML explicitly and ranks it at least as high as every data format.
+
+    A wildcard alone (*/*) is a machine client's default and does not count as asking for HTML.
+    """
     if not accept:
         return False
     parsed = parse_accept_header(accept, MIMEAccept)
-    html = max(parsed.quality("text/html"), parsed.quality("application/xhtml+xml"))
-    return html > 0 and parsed.best_match(["text/html", "text/turtle", "application/ld+json"]) == "text/html"
+    explicit = max((q for value, q in parsed if value in HTML.media_types), default=0)
+    if explicit <= 0:
+        return False
+    machine = max(parsed.quality(m) for f in ALL if f is not HTML for m in f.media_types)
+    return explicit >= machine

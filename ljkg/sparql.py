@@ -52,17 +52,35 @@ _STRIP = re.compile(
       | '(?:[^'\\\n]|\\.)*'
       | <[^<>"{}|^`\\\s]*>              # IRIs
     """, re.VERBOSE)
-_UPDATE = re.compile(r"^\s*(?:(?:PREFIX\s+\S*\s*|BASE\s*)\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
-                     re.IGNORECASE)
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+_WORD = re.compile(r"[A-Za-z_][\w.-]*:?|:")
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+def skeleton(query: str) -> str:
+    """The query without comments, strings and IRIs, so keywords can be looked for safely."""
+    return _STRIP.sub(" ", query)
+
+
+def first_keyword(skeleton_text: str) -> str:
+    """The first keyword after the prologue (PREFIX p: and BASE declarations; their IRIs are stripped)."""
+    words = iter(_WORD.findall(skeleton_text))
+    for word in words:
+        upper = word.upper()
+        if upper == "PREFIX":
+            next(words, None)
+        elif upper != "BASE":
+            return upper
+    return ""
 
 
 def guard(query: str, limits: Limits) -> None:
     """Refuse, before evaluation, what this endpoint never does: updates, and (by default) SERVICE."""
-    skeleton = _STRIP.sub(" ", query)
-    if _UPDATE.match(skeleton):
+    skeleton_text = skeleton(query)
+    if first_keyword(skeleton_text) in UPDATE_KEYWORDS:
         raise errors.Forbidden("SPARQL Update is not accepted: this endpoint is read-only")
-    if not limits.allow_remote and _SERVICE.search(skeleton):
+    if not limits.allow_remote and _SERVICE.search(skeleton_text):
         raise errors.BadRequest("SERVICE is disabled on this endpoint: the server does not fetch remote "
                                 "endpoints (an operator can enable it with --allow-remote)")
 
@@ -73,7 +91,7 @@ def evaluate(store: ox.Store, job: QueryJob, base: str, limits: Limits, jsonld: 
     options: dict = {"base_iri": base}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    else:
+    elif not _FROM.search(skeleton(job.query)):  # FROM in the query picks its own dataset
         options["use_default_graph_as_union"] = True
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
