@@ -24,6 +24,13 @@ PROVENANCE = (
 )
 
 
+# N-ary relations (ORG / OWL-Time style) are shown inside the resources they relate, with their time.
+RELATION_CLASSES = ("http://www.w3.org/ns/org#Membership", "ontology/Hosting", "ontology/Residence",
+                    "ontology/Participation", "ontology/FormerName", "ontology/MemberCount")
+TIME_PATH = ("<http://www.w3.org/ns/org#memberDuring>|<http://www.w3.org/2006/time#hasTime>"
+             "|<http://www.w3.org/2006/time#hasBeginning>|<http://www.w3.org/2006/time#hasEnd>")
+
+
 @dataclass
 class Description:
     iri: str
@@ -33,6 +40,7 @@ class Description:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # IRI → {lang: label}
     label_triples: list[ox.Triple] = field(default_factory=list)
     closure: list[ox.Triple] = field(default_factory=list)
+    nested: list[ox.Triple] = field(default_factory=list)  # n-ary relations it takes part in, with their time
 
     @property
     def exists(self) -> bool:
@@ -42,7 +50,7 @@ class Description:
     def triples(self) -> list[ox.Triple]:
         """The RDF representation: outgoing, blank-node closure, incoming (bounded), neighbour labels."""
         seen: dict[str, ox.Triple] = {}
-        for t in (*self.outgoing, *self.closure, *self.incoming, *self.label_triples):
+        for t in (*self.outgoing, *self.closure, *self.incoming, *self.nested, *self.label_triples):
             seen.setdefault(str(t), t)
         return list(seen.values())
 
@@ -70,13 +78,27 @@ def describe(store: Store, iri: str, incoming_limit: int) -> Description:
         f"SELECT ?s ?p WHERE {{ ?s ?p {node} }} ORDER BY ?p ?s LIMIT {int(incoming_limit)}")]
     count = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p {node} }}")
     d.incoming_total = int(count[0]["n"].value) if count else 0
+    d.nested = nested_relations(store, node, incoming_limit)
     neighbours = {iri}
-    for t in (*d.outgoing, *d.incoming, *d.closure):
+    for t in (*d.outgoing, *d.incoming, *d.closure, *d.nested):
         for term in (t.subject, t.predicate, t.object):
             if isinstance(term, ox.NamedNode):
                 neighbours.add(term.value)
     d.labels, d.label_triples = labels_of(store, neighbours)
     return d
+
+
+def nested_relations(store: Store, node: str, limit: int) -> list[ox.Triple]:
+    """Triples of the n-ary relations linked to the resource and of their intervals and instants."""
+    classes = " ".join(f"<{c}>" for c in RELATION_CLASSES)
+    return store.construct(f"""
+        CONSTRUCT {{ ?x ?p ?o }} WHERE {{
+          {{ SELECT DISTINCT ?r WHERE {{
+              {{ ?r ?in {node} }} UNION {{ {node} ?out ?r }}
+              ?r a ?class . VALUES ?class {{ {classes} }} }} LIMIT {int(limit)} }}
+          {{ BIND(?r AS ?x) }} UNION {{ ?r ({TIME_PATH})+ ?x }} UNION {{ {node} ({TIME_PATH})+ ?x }}
+          ?x ?p ?o
+        }}""")
 
 
 def labels_of(store: Store, iris) -> tuple[dict[str, dict[str, str]], list[ox.Triple]]:

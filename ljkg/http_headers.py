@@ -42,10 +42,13 @@ def init_app(app: Flask) -> None:
             response.headers["X-Data-Invalid"] = "the published data does not conform to its shapes"
         return _maybe_gzip(response)
 
-    @app.route("/<path:_any>", methods=["OPTIONS"])
-    @app.route("/", methods=["OPTIONS"])
-    def _preflight(_any: str = "") -> Response:
+    @app.before_request
+    def _preflight():
+        """CORS preflight for every path, answered before routing (Flask's automatic OPTIONS says less)."""
+        if request.method != "OPTIONS":
+            return None
         response = Response(status=204)
+        response.headers["Allow"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match, If-Modified-Since"
         response.headers["Access-Control-Max-Age"] = "86400"

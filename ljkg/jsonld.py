@@ -24,12 +24,14 @@ CONTEXT_VERSION = "v1"
 class JsonLd:
     def __init__(self, namespaces: Namespaces, template_path: Path) -> None:
         self.namespaces = namespaces
-        template = json.loads(Path(template_path).read_text(encoding="utf-8"))
-        terms: dict[str, Any] = {}
+        text = Path(template_path).read_text(encoding="utf-8")
+        # our own terms are written "ljo:x" in the template and expanded here, so that no prefix of our
+        # namespaces is in the context and every "id" a developer sees is a full, dereferenceable IRI
         for prefix, rel in OWN_PREFIXES.items():
-            terms[prefix] = namespaces.base + rel
-        for prefix, iri in VOCAB_PREFIXES.items():
-            terms.setdefault(prefix, iri)
+            text = text.replace(f'"{prefix}:', f'"{namespaces.base}{rel}')
+        template = json.loads(text)
+        terms: dict[str, Any] = {"@version": 1.1}
+        terms.update({p: iri for p, iri in VOCAB_PREFIXES.items() if not p.startswith("eu")})
         terms.update(template["@context"])
         self.context_document = {"@context": terms}
         self.context_url = namespaces.base + f"context/{CONTEXT_VERSION}.jsonld"
@@ -61,13 +63,37 @@ class JsonLd:
         for term in self.reverse_terms:
             frame[term] = {"@embed": "@once"}
         options = {**self._options(), "omitGraph": True}
-        framed = jsonld.frame(self._expanded(triples), frame, options)
+        expanded = self._expanded(triples)
+        framed = jsonld.frame(expanded, frame, options)
+        embedded = set()
+        _collect_embedded(framed, embedded)
+        # what the frame cannot reach from the resource (labels of predicates, other incoming links)
+        # still belongs to the description: it goes to @included, so every format is the same graph
+        rest = [node for node in jsonld.flatten(expanded, None, self._options())
+                if node.get("@id") not in embedded and len(node) > 1]
+        if rest:
+            included = jsonld.compact({"@graph": rest}, self.context_url, self._options())
+            framed["@included"] = included.get("@graph", [{k: v for k, v in included.items() if k != "@context"}])
         framed["@context"] = self.context_url
         return framed
 
     @staticmethod
     def dumps(document: dict) -> bytes:
         return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+
+
+def _collect_embedded(value, found: set) -> None:
+    """IDs of every node object that carries properties (an embedded node, not a bare reference)."""
+    if isinstance(value, list):
+        for item in value:
+            _collect_embedded(item, found)
+    elif isinstance(value, dict):
+        node_id = value.get("id", value.get("@id"))
+        if node_id is not None and len([k for k in value if k not in ("id", "@id")]) > 0:
+            found.add(node_id)
+        for key, item in value.items():
+            if key != "@context":
+                _collect_embedded(item, found)
 
 
 def _has_quads(items) -> bool:

@@ -1,0 +1,56 @@
+"""`python server.py` as a user runs it: a production server that refuses invalid data."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+from ljkg.settings import PROJECT_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_python_server_py_serves(tmp_path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        for _ in range(120):
+            try:
+                r = requests.get(base, timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.25)
+        else:
+            raise AssertionError("server did not start: " + proc.stdout.read())
+        assert r.status_code == 200
+        assert r.headers["Server"] == "ljkg"  # waitress, not the development server
+        ttl = requests.get(base + "id/place/ljubljana", headers={"Accept": "text/turtle"}, timeout=5)
+        assert f"<{base}id/place/ljubljana>" in ttl.text or "place:ljubljana" in ttl.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_refuses_to_start_on_invalid_data(tmp_path):
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    place = tmp_path / "data" / "places.ttl"
+    broken = place.read_text(encoding="utf-8").replace('"Ljubljana"@en', '"Ljubljana"@de', 1)
+    assert broken != place.read_text(encoding="utf-8")
+    place.write_text(broken, encoding="utf-8")
+    port = free_port()
+    run = subprocess.run([sys.executable, "server.py", "--port", str(port), "--data", str(tmp_path)],
+                         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert "Refusing to start" in run.stderr and "--allow-invalid" in run.stderr
