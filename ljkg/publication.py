@@ -5,6 +5,8 @@ The Flask app and the `dump` command both start here, so what is served and what
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -18,6 +20,29 @@ from .settings import Settings
 from .sparql import Limits, evaluate
 from .store.memory import MemoryStore, oxigraph_store
 from .validation import Outcome, render_text, validate
+
+
+class BoundedCache:
+    """Rendered representations of an immutable dataset, least recently used dropped first."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 class StartupRefused(Exception):
@@ -36,6 +61,7 @@ class Publication:
     modified: datetime
     metadata_graph_iri: str
     cache: dict = field(default_factory=dict)  # rendered dumps and reports, by key
+    representations: BoundedCache = field(default_factory=BoundedCache)  # rendered resources
 
     @property
     def invalid(self) -> bool:

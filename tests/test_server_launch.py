@@ -45,7 +45,7 @@ def test_python_server_py_serves(tmp_path):
 def test_refuses_to_start_on_invalid_data(tmp_path):
     for folder in ("ontology", "data", "shapes", "queries"):
         shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
-    place = tmp_path / "data" / "places.ttl"
+    place = tmp_path / "data" / "ljubljana.ttl"
     broken = place.read_text(encoding="utf-8").replace('"Ljubljana"@en', '"Ljubljana"@de', 1)
     assert broken != place.read_text(encoding="utf-8")
     place.write_text(broken, encoding="utf-8")

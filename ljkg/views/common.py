@@ -55,7 +55,14 @@ def graph_response(
     if fmt is formats.HTML:
         response.vary.add("Accept-Language")
     if validators and status == 200:
-        lang = request.args.get("lang", "") + request.headers.get("Accept-Language", "")[:20]
-        response = set_validators(response, pub.version, pub.modified, fmt.name,
-                                  str(abs(hash(lang)) % 10**6) if fmt is formats.HTML else "")
+        response = set_validators(response, pub.version, pub.modified, *etag_parts(fmt))
     return response
+
+
+def etag_parts(fmt: Format) -> tuple[str, ...]:
+    """What besides the dataset version a representation depends on: its format, and for HTML the language."""
+    if fmt is formats.HTML:
+        from ..languages import chosen
+
+        return (fmt.name, chosen())
+    return (fmt.name,)

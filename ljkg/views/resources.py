@@ -6,7 +6,7 @@ negotiated request, and suffix URLs (`.ttl`, `.jsonld`, ...) for clients and CDN
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from .. import formats
 from ..app import publication
@@ -15,7 +15,8 @@ from ..errors import NotFound
 from ..languages import chosen
 from ..negotiation import choose
 from . import page_model
-from .common import graph_response, negotiate
+from ..http_headers import set_validators
+from .common import etag_parts, graph_response, negotiate
 
 bp = Blueprint("resources", __name__)
 
@@ -51,6 +52,12 @@ def resource(name: str):
 
         return graph_response([], fmt, path=path, negotiated=negotiated, html=ontology_page)
 
+    key = (path, fmt.name, chosen() if fmt is formats.HTML else "", negotiated)
+    cached = pub.representations.get(key)
+    if cached is not None:  # the dataset never changes while we run: a rendering stays right
+        body, headers = cached
+        response = Response(body, headers=headers)
+        return set_validators(response, pub.version, pub.modified, *etag_parts(fmt))
     description = describe(pub.store, iri, pub.settings.incoming_limit)
     if not description.exists:
         raise_not_found(iri, path)
@@ -59,6 +66,9 @@ def resource(name: str):
         html=lambda: render_template("resource.html", page=page_model.resource_page(description, chosen())),
     )
     response.headers["X-Incoming-Links"] = f"{len(description.incoming)}/{description.incoming_total}"
+    if response.status_code == 200:
+        pub.representations.put(key, (response.get_data(), [(k, v) for k, v in response.headers
+                                                             if k not in ("ETag", "Last-Modified", "Content-Length")]))
     return response
 
 
