@@ -3,7 +3,7 @@
 from ljkg import create_app
 from ljkg.cli import serve
 
-__all__ = ["create_app", "app"]
+__all__ = ["create_app"]  # and `app`, built on first access
 
 
 def __getattr__(name):

@@ -58,7 +58,8 @@ def main() -> None:
         s = requests.Session()
         cases = {
             "resource as Turtle": lambda: s.get(base + "id/place/ljubljana", headers={"Accept": "text/turtle"}),
-            "resource as JSON-LD": lambda: s.get(base + "id/organisation/mol", headers={"Accept": "application/ld+json"}),
+            "resource as JSON-LD": lambda: s.get(base + "id/organisation/mol",
+                                                 headers={"Accept": "application/ld+json"}),
             "resource as HTML": lambda: s.get(base + "id/place/ljubljana", headers={"Accept": "text/html"}),
             "resource 304": lambda: s.get(base + "id/place/ljubljana.ttl", headers={"If-None-Match": etag}),
             "example query (01, JSON)": lambda: s.get(base + "sparql", params={"query": EXAMPLE},

@@ -29,10 +29,7 @@ def render_dump(pub, fmt_name: str) -> bytes:
 def dump(pub, fmt: formats.Format, gzipped: bool) -> Dump:
     key = ("dump", fmt.name, gzipped)
     if key not in pub.cache:
-        if gzipped:
-            body = gzip.compress(dump(pub, fmt, False).body, compresslevel=9, mtime=0)
-        else:
-            body = _render(pub, fmt)
+        body = gzip.compress(dump(pub, fmt, False).body, compresslevel=9, mtime=0) if gzipped else _render(pub, fmt)
         pub.cache[key] = Dump(body, hashlib.sha256(body).hexdigest(), fmt, gzipped)
     return pub.cache[key]
 

@@ -38,7 +38,8 @@ def test_context_has_the_documented_keys(served, http):
 def test_construct_results_use_the_context(served, http):
     r = http.get(served.url("sparql"), params={
         "query": "CONSTRUCT { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } WHERE { "
-                 "<id/place/ljubljana> <http://www.w3.org/2000/01/rdf-schema#label> ?l BIND(<id/place/ljubljana> AS ?s) }"},
+                 "<id/place/ljubljana> <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+                 "BIND(<id/place/ljubljana> AS ?s) }"},
         headers={"Accept": "application/ld+json"})
     doc = r.json()
     assert doc["@context"] == served.url("context/v1.jsonld")

@@ -7,8 +7,8 @@ import json
 
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 from pyld import jsonld
+from rdflib.compare import isomorphic
 
 RDF_FORMATS = {
     "text/turtle": ("ttl", "turtle"),
@@ -115,7 +115,8 @@ def test_cors_on_reads(served, http):
     r = http.get(served.url("id/place/ljubljana.jsonld"), headers={"Origin": "https://portal.example.eu"})
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert "ETag" in r.headers["Access-Control-Expose-Headers"] and "Link" in r.headers["Access-Control-Expose-Headers"]
-    pre = http.options(served.url("sparql"), headers={"Origin": "https://x.example", "Access-Control-Request-Method": "POST"})
+    pre = http.options(served.url("sparql"),
+                       headers={"Origin": "https://x.example", "Access-Control-Request-Method": "POST"})
     assert pre.status_code == 204 and "POST" in pre.headers["Access-Control-Allow-Methods"]
 
 

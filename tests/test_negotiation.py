@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import TESTS
 
 CASES = [line.split("\t") for line in (TESTS / "golden" / "accept.tsv").read_text(encoding="utf-8").splitlines()

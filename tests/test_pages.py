@@ -18,7 +18,8 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM and CHROMEDRIVER, "the browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
+    assert CHROMIUM and CHROMEDRIVER, \
+        "the browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -57,20 +57,22 @@ def test_sparqlwrapper_ask_and_construct(served):
     sw.setQuery("CONSTRUCT { <id/place/ljubljana> ?p ?o } WHERE { <id/place/ljubljana> ?p ?o }")
     graph = sw.queryAndConvert()
     assert isinstance(graph, rdflib.Graph)
-    assert (rdflib.URIRef(served.url("id/place/ljubljana")), rdflib.RDFS.label, rdflib.Literal("Ljubljana", lang="sl")) in graph
+    city = rdflib.URIRef(served.url("id/place/ljubljana"))
+    assert (city, rdflib.RDFS.label, rdflib.Literal("Ljubljana", lang="sl")) in graph
 
 
 def test_rdflib_sparqlstore(served):
     store = SPARQLStore(served.url("sparql"), returnFormat="json")
     graph = rdflib.Graph(store=store)
-    rows = list(graph.query(f"SELECT ?o WHERE {{ <{served.url('id/place/ljubljana')}> <http://www.w3.org/2000/01/rdf-schema#label> ?o }}"))
+    city = served.url("id/place/ljubljana")
+    rows = list(graph.query(f"SELECT ?o WHERE {{ <{city}> <http://www.w3.org/2000/01/rdf-schema#label> ?o }}"))
     assert {str(r[0]) for r in rows} == {"Ljubljana"}
     assert len(graph) > 100  # SPARQLStore counts with a query
 
 
 def test_post_sparql_query_body(served, http):
-    r = http.post(served.url("sparql"), data=COUNT.encode(), headers={"Content-Type": "application/sparql-query",
-                                                                       "Accept": "application/sparql-results+json"})
+    headers = {"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}
+    r = http.post(served.url("sparql"), data=COUNT.encode(), headers=headers)
     assert r.status_code == 200
     assert int(r.json()["results"]["bindings"][0]["n"]["value"]) > 100
 

@@ -85,12 +85,14 @@ def table(query: str, lang: str) -> dict:
 def home():
     pub = publication()
     lang = chosen()
-    counts = pub.store.select("""
-        SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } FILTER(?g != <%s>) }
-        GROUP BY ?class ORDER BY DESC(?n) ?class""" % pub.metadata_graph_iri)
+    counts = pub.store.select(f"""
+        SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
+        WHERE {{ GRAPH ?g {{ ?s a ?class }} FILTER(?g != <{pub.metadata_graph_iri}>) }}
+        GROUP BY ?class ORDER BY DESC(?n) ?class""")
     class_labels, _ = labels_of(pub.store, {r["class"].value for r in counts})
-    entities = pub.store.select("""
-        SELECT ?class ?s WHERE { GRAPH <%s> { ?s a ?class } } ORDER BY ?class ?s""" % (pub.namespaces["graph"] + "data"))
+    data_graph = pub.namespaces["graph"] + "data"
+    entities = pub.store.select(
+        f"SELECT ?class ?s WHERE {{ GRAPH <{data_graph}> {{ ?s a ?class }} }} ORDER BY ?class ?s")
     entity_labels, _ = labels_of(pub.store, {r["s"].value for r in entities})
     groups: dict[str, list] = {}
     for r in entities:

@@ -12,10 +12,10 @@ from .. import formats
 from ..app import publication
 from ..describe import describe
 from ..errors import NotFound
+from ..http_headers import set_validators
 from ..languages import chosen
 from ..negotiation import choose
 from . import page_model
-from ..http_headers import set_validators
 from .common import etag_parts, graph_response, negotiate
 
 bp = Blueprint("resources", __name__)
