@@ -1,0 +1,189 @@
+"""Every shape is proven by small broken graphs: tests/shapes/cases/<shapes-file-stem>/<what-is-wrong>.ttl.
+
+A case is added to the real ontology + data (parsed with the test base) and validated against ALL
+shapes (the whole graph: the real data conforms, so every result comes from the case); the results
+must be exactly the ones its header lines announce, one per line:
+
+    # expect: <source shape> <result path, or -> <focus node>
+
+as prefixed names (prefixes of ljkg/iris.py) or relative IRIs in <...>; a path is a property, ^property
+(inverse) or a/b (sequence). Files named valid-*.ttl have no expect lines and must conform. Every
+property shape, every SPARQL constraint and every node shape with a node-level constraint must fail
+in at least one case.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import TEST_BASE, TESTS
+from pyshacl import validate as pyshacl_validate
+from rdflib import RDF, BNode, Graph, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.plugins.sparql import processor
+
+from ljkg.iris import Namespaces
+from ljkg.validation import validate
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+CASES_DIR = TESTS / "shapes" / "cases"
+CASES = sorted(CASES_DIR.glob("*/*.ttl"))
+EXPECT = re.compile(r"^# expect: (\S+) (\S+) (\S+)\s*$")
+PREFIXES = Namespaces(TEST_BASE).prefixes()
+
+
+def expand(token: str) -> str:
+    if token.startswith("<") and token.endswith(">"):
+        iri = token[1:-1]
+        return iri if ":" in iri else TEST_BASE + iri
+    prefix, _, local = token.partition(":")
+    return PREFIXES[prefix] + local
+
+
+def expand_path(token: str) -> str | None:
+    if token == "-":
+        return None
+    if token.startswith("<"):
+        return expand(token)
+    return "/".join(("^" + expand(step[1:])) if step.startswith("^") else expand(step) for step in token.split("/"))
+
+
+def render_path(report: Graph, path) -> str | None:
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + render_path(report, inverse)
+    if report.value(path, RDF.first) is not None:
+        return "/".join(render_path(report, step) for step in Collection(report, path))
+    raise AssertionError(f"unsupported path {path}")
+
+
+def expectations(path: Path) -> set[tuple[str, str | None, str]]:
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = EXPECT.match(line)
+        if match:
+            shape, result_path, focus = match.groups()
+            out.add((expand(shape), expand_path(result_path), expand(focus)))
+    return out
+
+
+_UNION: dict[int, Graph] = {}
+_RESULTS: dict[Path, tuple[set, Graph]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _parse_each_sparql_query_once():
+    """pyshacl re-parses a SPARQL constraint's text for every focus node; ~100 validations here make that
+    the bulk of the run. Reuse the parsed and translated query for the same text: evaluation is unchanged."""
+    original = processor.SPARQLProcessor.query
+    translated: dict = {}
+
+    def query(self, str_or_query, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(str_or_query, str):
+            key = (str_or_query, base, tuple(sorted((initNs or {}).items())))
+            if key not in translated:
+                translated[key] = processor.translateQuery(processor.parseQuery(str_or_query), base, initNs)
+            str_or_query = translated[key]
+        return processor.evalQuery(self.graph, str_or_query, initBindings, base)
+
+    processor.SPARQLProcessor.query = query
+    yield
+    processor.SPARQLProcessor.query = original
+
+
+def base_graph(loaded) -> Graph:
+    """Ontology + data as one graph, built once per session."""
+    if id(loaded) not in _UNION:
+        _UNION[id(loaded)] = loaded.union()
+    return _UNION[id(loaded)]
+
+
+def run_case(loaded, path: Path) -> tuple[set, Graph]:
+    if path not in _RESULTS:
+        _RESULTS[path] = _run_case(loaded, path)
+    return _RESULTS[path]
+
+
+def _run_case(loaded, path: Path) -> tuple[set, Graph]:
+    case = Graph()
+    case.parse(path, format="turtle", publicID=TEST_BASE)
+    graph = Graph()
+    for triple in base_graph(loaded):
+        graph.add(triple)
+    for triple in case:
+        graph.add(triple)
+    _conforms, report, _text = pyshacl_validate(
+        graph, shacl_graph=loaded.shapes, inference="none", advanced=True, allow_warnings=True,
+    )
+    results = set()
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        results.add((
+            str(report.value(result, SH.sourceShape)),
+            render_path(report, report.value(result, SH.resultPath)),
+            str(report.value(result, SH.focusNode)),
+        ))
+    return results, report
+
+
+def test_cases_exist_for_every_shapes_file():
+    assert CASES, "no cases found"
+    stems = {p.stem for p in (TESTS.parent / "shapes").glob("*.ttl")} - {"prefixes"}
+    assert stems <= {p.name for p in CASES_DIR.iterdir() if p.is_dir()}
+    assert any(p.name.startswith("valid-") for p in CASES)
+
+
+@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_case(loaded, path: Path):
+    expected = expectations(path)
+    if path.name.startswith("valid-"):
+        assert not expected
+    else:
+        assert expected, f"{path.name} has no '# expect:' line"
+    results, _report = run_case(loaded, path)
+    assert results == expected
+
+
+def test_real_data_conforms(loaded):
+    outcome = validate(loaded)
+    assert outcome.conforms, [(v.source_shape, v.focus, v.message) for v in outcome.violations]
+
+
+def constraints(shapes: Graph) -> set[str]:
+    """Property shapes, SPARQL constraints and node shapes with node-level constraints."""
+    out = {str(s) for s in shapes.objects(None, SH.property) if isinstance(s, URIRef)}
+    out |= {str(s) for s in shapes.objects(None, SH.sparql) if isinstance(s, URIRef)}
+    node_level = (SH["or"], SH.xone, SH["and"], SH["not"], SH["class"], SH.node)
+    for shape in shapes.subjects(RDF.type, SH.NodeShape):
+        if isinstance(shape, URIRef) and any((shape, p, None) in shapes for p in node_level):
+            out.add(str(shape))
+    return out
+
+
+def test_every_constraint_fails_in_some_case(loaded):
+    shapes = loaded.shapes
+    assert not [s for s in shapes.objects(None, SH.property) if isinstance(s, BNode)], "name property shapes"
+    assert not [s for s in shapes.objects(None, SH.sparql) if isinstance(s, BNode)], "name SPARQL constraints"
+    seen = set()
+    for path in CASES:
+        if path.name.startswith("valid-"):
+            continue
+        _results, report = run_case(loaded, path)
+        for result in report.subjects(RDF.type, SH.ValidationResult):
+            seen.add(str(report.value(result, SH.sourceShape)))
+            constraint = report.value(result, SH.sourceConstraint)
+            if constraint is not None:
+                seen.add(str(constraint))
+    missing = sorted(constraints(shapes) - seen)
+    assert not missing, f"no failing case for: {missing}"
+
+
+def test_every_constraint_has_a_message(loaded):
+    shapes = loaded.shapes
+    for shape in constraints(shapes):
+        assert (URIRef(shape), SH.message, None) in shapes, f"{shape} has no sh:message"
