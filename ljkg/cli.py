@@ -81,3 +81,7 @@ def dump(fmt: str, output: str, **options) -> None:
     body = render_dump(pub, fmt)
     with click.open_file(output, "wb") as fh:
         fh.write(body)
+
+
+if __name__ == "__main__":
+    main()

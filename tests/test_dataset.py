@@ -86,3 +86,14 @@ def test_context_is_published_and_versioned(served, http):
     ctx = r.json()["@context"]
     assert ctx["label"]["@container"] == "@language"
     assert http.get(served.url("context/v9.jsonld")).status_code == 404
+
+
+def test_source_text_is_served_byte_for_byte(served, http):
+    from ljkg.settings import PROJECT_ROOT
+
+    r = http.get(served.url("source/mednarodno-sodelovanje.sl.txt"))
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert r.content == (PROJECT_ROOT / "source" / "mednarodno-sodelovanje.sl.txt").read_bytes()
+    described = http.get(served.url("source/mednarodno-sodelovanje.sl.txt.ttl"))
+    assert described.status_code == 200 and "MediaObject" in described.text
+    assert http.get(served.url("source/nothing.txt")).status_code == 404

@@ -73,3 +73,16 @@ def validation_report(suffix: str | None = None):
 
     return graph_response(triples, fmt, path="dataset/validation-report", negotiated=negotiated,
                           html=report_page)
+
+
+@bp.route("/source/<name>.txt", methods=["GET", "HEAD"])
+def source_text(name: str):
+    """The source text itself, byte for byte (its RDF description is at the same IRI + .ttl, .jsonld...)."""
+    pub = publication()
+    folder = pub.settings.data_root / "source"
+    path = folder / f"{name}.txt"
+    if "/" in name or not path.is_file():
+        abort(404, description=f"no source file {name}.txt")
+    response = Response(path.read_bytes(), content_type="text/plain; charset=utf-8")
+    response.headers["Content-Language"] = "sl"
+    return set_validators(response, pub.version, pub.modified, "source")
