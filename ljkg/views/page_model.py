@@ -106,8 +106,12 @@ def resource_page(d: Description, lang: str) -> ResourcePage:
     path = pub.namespaces.path_of(d.iri)
     sources = sources_of(pub.store, d.iri)
     fact_labels, _ = labels_of(pub.store, {s.fact for s in sources})
-    for s in sources:
-        s.fact_label = pick(fact_labels.get(s.fact), lang) or compact(s.fact)
+    grouped: dict[str, dict] = {}
+    for s in sources:  # one quote per sentence, with every fact it supports
+        entry = grouped.setdefault(s.sentence, {"sentence": s.sentence, "text": s.text, "start": s.start,
+                                                "end": s.end, "facts": []})
+        entry["facts"].append(Term(pick(fact_labels.get(s.fact), lang) or compact(s.fact), href=s.fact, iri=s.fact))
+    sources = sorted(grouped.values(), key=lambda e: (e["start"] is None, e["start"] or 0))
     fmts = [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}") for f in _resource_formats()]
     return ResourcePage(d.iri, path, title, descriptions, types, properties, incoming, d.incoming_total,
                         len(d.incoming), external, sources, fmts)
