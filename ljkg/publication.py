@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from .iris import Namespaces
 from .jsonld import JsonLd
@@ -100,6 +100,3 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
 def _evaluate(store, job, *, base, limits, jsonld, prefixes):
     return evaluate(store, job, base, limits, jsonld, prefixes)
 
-
-def graph_named(pub: Publication, name: str) -> URIRef:
-    return URIRef(pub.namespaces["graph"] + name)

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from ..app import publication
 from ..describe import Description, labels_of, sources_of
+from ..formats import RESOURCE
 from ..iris import LINK_TARGETS
 from ..languages import pick
 
@@ -112,12 +113,7 @@ def resource_page(d: Description, lang: str) -> ResourcePage:
                                                 "end": s.end, "facts": []})
         entry["facts"].append(Term(pick(fact_labels.get(s.fact), lang) or compact(s.fact), href=s.fact, iri=s.fact))
     sources = sorted(grouped.values(), key=lambda e: (e["start"] is None, e["start"] or 0))
-    fmts = [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}") for f in _resource_formats()]
+    fmts = [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}") for f in RESOURCE]
     return ResourcePage(d.iri, path, title, descriptions, types, properties, incoming, d.incoming_total,
                         len(d.incoming), external, sources, fmts)
 
-
-def _resource_formats():
-    from ..formats import RESOURCE
-
-    return RESOURCE
