@@ -82,10 +82,10 @@ def main() -> None:
 def in_process_floor(n: int) -> float:
     """The same example query on the same in-memory store, no HTTP: the limit we can approach."""
     from ljkg.loading import load
-    from ljkg.store.memory import oxigraph_store
+    from ljkg.store.oxigraph import from_files
 
     loaded = load(ROOT, "http://127.0.0.1:5000/")
-    store = oxigraph_store(loaded)
+    store = from_files(loaded)
 
     def run():
         list(store.query(EXAMPLE, base_iri="http://127.0.0.1:5000/", use_default_graph_as_union=True))

@@ -70,6 +70,47 @@ def validate(fmt: str, **options) -> None:
 
 @main.command()
 @settings_options
+@click.option("--replace", is_flag=True, help="Overwrite the store already in --store DIR.")
+def load(replace: bool, **options) -> None:
+    """Validate the files, then bulk-load them with their metadata into --store DIR for `serve --store`.
+
+    Exit 0 loaded, 1 violations (nothing written), 2 load or store error.
+    """
+    import time
+
+    from .loading import LoadError
+    from .publication import StartupRefused, prepare
+    from .store.oxigraph import write_directory
+
+    settings = build_settings(options)
+    if not settings.store:
+        raise click.UsageError("give the store folder with --store DIR (or LJKG_STORE)")
+    started = time.monotonic()
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        prepared = prepare(settings, progress=say)
+        count = write_directory(settings.store, prepared.files, prepared.namespaces.base,
+                                {prepared.namespaces["graph"] + "metadata": prepared.metadata},
+                                progress=say, replace=replace)
+    except LoadError as exc:
+        click.echo(f"error: cannot load the dataset: {exc}", err=True)
+        sys.exit(2)
+    except StartupRefused as exc:
+        click.echo(f"Not loaded: the data does not conform to its shapes.\n\n{exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Loaded {count:,} quads into {settings.store} in {time.monotonic() - started:.1f} s "
+               f"(base {prepared.namespaces.base}, version {prepared.loaded.version}); "
+               f"serve it with: ljkg serve --store {settings.store} --base-uri {prepared.namespaces.base}")
+
+
+@main.command()
+@settings_options
 @click.option("--format", "fmt", default="turtle", help="Dump format: turtle, ntriples, nquads, trig, jsonld.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
 def dump(fmt: str, output: str, **options) -> None:

@@ -6,20 +6,25 @@ The Flask app and the `dump` command both start here, so what is served and what
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import RDF, Graph, URIRef
 
+from .errors import PublisherError
 from .iris import Namespaces
 from .jsonld import JsonLd
 from .loading import GRAPH_FOLDERS, Loaded, load
 from .settings import Settings
-from .sparql import Limits, evaluate
-from .store.memory import MemoryStore, oxigraph_store
-from .validation import Outcome, render_text, validate
+from .sparql import Limits, answer, evaluate
+from .store.base import Store
+from .store.oxigraph import OxigraphStore, files_by_graph, fill
+from .store.remote import RemoteStore
+from .validation import SH, Outcome, read_report, render_text, validate
 
 
 class BoundedCache:
@@ -53,10 +58,9 @@ class StartupRefused(Exception):
 class Publication:
     settings: Settings
     namespaces: Namespaces
-    loaded: Loaded
     outcome: Outcome
     jsonld: JsonLd
-    store: MemoryStore
+    store: Store
     version: str
     modified: datetime
     metadata_graph_iri: str
@@ -72,31 +76,117 @@ class Publication:
         return self.namespaces.prefixes()
 
 
-def build_publication(settings: Settings, *, start_queries: bool = False) -> Publication:
+class StoreUnavailable(Exception):
+    """The configured store cannot be opened or holds no dataset for this base; the message says why."""
+
+
+@dataclass
+class Prepared:
+    """Files loaded by rdflib, validated by pyshacl, described (VoID, DCAT-AP, SD): ready for any store."""
+
+    namespaces: Namespaces
+    loaded: Loaded
+    outcome: Outcome
+    metadata: Graph  # including the validation report, so a store carries its own verdict
+
+    @property
+    def files(self) -> dict[str, list]:
+        return files_by_graph(self.loaded.files, lambda folder: str(self.loaded.graph_iri(folder)))
+
+
+def prepare(settings: Settings, progress=None) -> Prepared:
+    """Load → validate (refused unless conforming or --allow-invalid) → metadata, for `serve` and `load`."""
+    say = progress or (lambda _message: None)
+    started = time.monotonic()
     namespaces = Namespaces(settings.base)
     loaded = load(settings.data_root, namespaces.base)
+    counts = {str(loaded.graph_iri(f)): len(loaded.dataset.graph(loaded.graph_iri(f))) for f in GRAPH_FOLDERS}
+    say(f"parsed {len(loaded.files)} files, {sum(counts.values()):,} triples ({time.monotonic() - started:.1f} s)")
     outcome = validate(loaded)
+    say(f"validated with SHACL: {'conforms' if outcome.conforms else f'{len(outcome.violations)} results'}"
+        f" ({time.monotonic() - started:.1f} s)")
     if not outcome.conforms and not settings.allow_invalid:
         raise StartupRefused(render_text(outcome, loaded))
 
     from .metadata import build_metadata
 
-    published = loaded.union()
-    counts = {str(loaded.graph_iri(f)): len(loaded.dataset.graph(loaded.graph_iri(f))) for f in GRAPH_FOLDERS}
-    metadata: Graph = build_metadata(namespaces, published, loaded.version, loaded.modified, settings,
+    metadata: Graph = build_metadata(namespaces, loaded.union(), loaded.version, loaded.modified, settings,
                                      graph_counts=counts)
-    metadata_iri = namespaces["graph"] + "metadata"
-    store = MemoryStore(oxigraph_store(loaded, {metadata_iri: metadata}), namespaces.base)
+    metadata += skolemized_report(outcome.report, namespaces)
+    say(f"described: {len(metadata):,} metadata triples ({time.monotonic() - started:.1f} s)")
+    return Prepared(namespaces, loaded, outcome, metadata)
+
+
+def build_publication(settings: Settings, *, start_queries: bool = False) -> Publication:
+    """The publication on the configured store: files (default), `--store DIR` or `--sparql-backend URL`."""
+    namespaces = Namespaces(settings.base)
     jsonld = JsonLd(namespaces, settings.data_root / "ontology" / "context" / "v1.jsonld")
-    if start_queries:
-        limits = Limits(settings.row_limit, settings.allow_remote)
-        evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=jsonld,
-                            prefixes=namespaces.prefixes())
+    metadata_iri = namespaces["graph"] + "metadata"
+    limits = Limits(settings.row_limit, settings.allow_remote)
+    prefixes = namespaces.prefixes()
+    store: Store
+    if settings.store and settings.sparql_backend:
+        raise StoreUnavailable("--store and --sparql-backend exclude each other: choose one store")
+    if settings.sparql_backend or settings.store:
+        try:
+            if settings.sparql_backend:
+                store = RemoteStore(settings.sparql_backend, namespaces.base, settings.query_timeout, limits,
+                                    connections=max(4, settings.workers))
+                store.bind_answer(partial(_shape, limits=limits, jsonld=jsonld, prefixes=prefixes))
+                store.check_dataset(namespaces.dataset)
+            else:
+                store = OxigraphStore.open_read_only(settings.store, namespaces.base)
+            version, modified, outcome = stored_state(store, namespaces)
+        except (OSError, PublisherError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+    else:
+        prepared = prepare(settings)
+        store = OxigraphStore(fill(ox.Store(), prepared.files, namespaces.base, {metadata_iri: prepared.metadata}),
+                              namespaces.base)
+        version, modified, outcome = prepared.loaded.version, prepared.loaded.modified, prepared.outcome
+    if not outcome.conforms and not settings.allow_invalid:
+        store.close()
+        raise StartupRefused(render_text(outcome))
+    if start_queries and isinstance(store, OxigraphStore):
+        evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=jsonld, prefixes=prefixes)
         store.start_pool(evaluator, settings.query_workers, settings.query_timeout)
-    return Publication(settings, namespaces, loaded, outcome, jsonld, store, loaded.version,
-                       loaded.modified, metadata_iri)
+    return Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri)
+
+
+def skolemized_report(report: Graph, namespaces: Namespaces) -> Graph:
+    """The SHACL report with its root named (<dataset/validation-report>), to travel in the metadata graph."""
+    root = URIRef(namespaces.iri_of("dataset/validation-report"))
+    out = Graph()
+    for s, p, o in report:
+        if (s, RDF.type, SH.ValidationReport) in report:
+            s = root
+        out.add((s, p, o))
+    return out
+
+
+def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, Outcome]:
+    """Version, modification time and validation verdict of a store filled by `ljkg load`."""
+    rows = store.select(f"""SELECT ?version ?modified WHERE {{
+        <{namespaces.dataset}> <http://www.w3.org/2002/07/owl#versionInfo> ?version ;
+                               <http://purl.org/dc/terms/modified> ?modified }} LIMIT 1""")
+    if not rows:
+        raise StoreUnavailable(
+            f"the store holds no dataset <{namespaces.dataset}>: fill it with `ljkg load` using the same "
+            "--base-uri as this server (the IRIs are resolved against it at load time)")
+    root = namespaces.iri_of("dataset/validation-report")
+    triples = store.construct(f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+        <{root}> (<urn:x:any>|!<urn:x:any>)* ?s . ?s ?p ?o }}""")
+    if not triples:
+        raise StoreUnavailable(f"the store has no validation report <{root}>: fill it with `ljkg load`")
+    report = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    conforms = any(o.toPython() is True for o in report.objects(None, SH.conforms))
+    version, modified = rows[0]["version"].value, rows[0]["modified"].value
+    return version, datetime.fromisoformat(modified), Outcome(conforms, report, read_report(report))
 
 
 def _evaluate(store, job, *, base, limits, jsonld, prefixes):
     return evaluate(store, job, base, limits, jsonld, prefixes)
 
+
+def _shape(result, job, *, limits, jsonld, prefixes):
+    return answer(result, job, limits, jsonld, prefixes)

@@ -6,7 +6,7 @@ import logging
 import sys
 
 from .loading import LoadError
-from .publication import StartupRefused, build_publication
+from .publication import StartupRefused, StoreUnavailable, build_publication
 from .settings import Settings
 
 
@@ -16,6 +16,9 @@ def run(settings: Settings) -> int:
         pub = build_publication(settings, start_queries=True)
     except LoadError as exc:
         print(f"error: cannot load the dataset: {exc}", file=sys.stderr)
+        return 2
+    except StoreUnavailable as exc:
+        print(f"error: cannot open the store: {exc}", file=sys.stderr)
         return 2
     except StartupRefused as exc:
         print("Refusing to start: the data does not conform to its shapes.\n", file=sys.stderr)

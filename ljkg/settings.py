@@ -37,6 +37,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("base_uri", str, "",
             "Public base IRI of the dataset, e.g. https://data.example.org/ljkg/ "
             "(default: http://HOST:PORT/, so every link resolves on this server)."),
+    Setting("store", str, "",
+            "Serve from an on-disk Oxigraph store filled by `ljkg load --store DIR` (no reload at start-up)."),
+    Setting("sparql_backend", str, "",
+            "Answer pages and /sparql from this remote SPARQL 1.1 endpoint (its default graph must be the "
+            "union of its named graphs; fill it with `ljkg dump --format nquads`)."),
     Setting("workers", int, 8, "Request-handling threads of the WSGI server."),
     Setting("query_workers", int, 2,
             "Isolated processes that evaluate /sparql queries (a query over the time limit is killed)."),
@@ -74,6 +79,8 @@ class Settings:
     port: int = BY_NAME["port"].default
     data: str = BY_NAME["data"].default
     base_uri: str = BY_NAME["base_uri"].default
+    store: str = BY_NAME["store"].default
+    sparql_backend: str = BY_NAME["sparql_backend"].default
     workers: int = BY_NAME["workers"].default
     query_workers: int = BY_NAME["query_workers"].default
     query_timeout: float = BY_NAME["query_timeout"].default

@@ -85,13 +85,19 @@ def guard(query: str, limits: Limits) -> None:
                                 "endpoints (an operator can enable it with --allow-remote)")
 
 
+def names_its_dataset(query: str) -> bool:
+    """FROM / FROM NAMED in the query pick its dataset; otherwise ours is the union of the named graphs."""
+    return bool(_FROM.search(skeleton(query)))
+
+
 def evaluate(store: ox.Store, job: QueryJob, base: str, limits: Limits, jsonld: JsonLd,
              prefixes: dict[str, str]) -> Answer:
+    """Guard, evaluate on a local Oxigraph store, then shape the answer (see `answer`)."""
     guard(job.query, limits)
     options: dict = {"base_iri": base}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif not _FROM.search(skeleton(job.query)):  # FROM in the query picks its own dataset
+    elif not names_its_dataset(job.query):
         options["use_default_graph_as_union"] = True
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
@@ -101,7 +107,15 @@ def evaluate(store: ox.Store, job: QueryJob, base: str, limits: Limits, jsonld: 
         raise errors.QuerySyntaxError(f"malformed query: {exc}") from None
     except (OSError, ValueError) as exc:
         raise errors.BadRequest(f"query failed: {exc}") from None
+    return answer(result, job, limits, jsonld, prefixes)
 
+
+def answer(result, job: QueryJob, limits: Limits, jsonld: JsonLd, prefixes: dict[str, str]) -> Answer:
+    """Negotiate, cap at the row limit (signalled) and serialise a result from any store.
+
+    ``result`` is what pyoxigraph gives for a query (or parses from a remote endpoint's response):
+    QueryBoolean, QuerySolutions, or an iterator of triples.
+    """
     if isinstance(result, ox.QueryBoolean):
         fmt = choose(job.accept, formats.SOLUTIONS, job.format_override)
         return Answer(result.serialize(format=fmt.results), fmt.name, "boolean", count=1)

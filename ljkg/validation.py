@@ -64,16 +64,18 @@ def validate(loaded: Loaded) -> Outcome:
     return validate_graph(loaded.union(), loaded.shapes)
 
 
-def render_text(outcome: Outcome, loaded: Loaded) -> str:
-    """A report for people: counts by class, then violations grouped by shape."""
-    union = loaded.union()
-    counts: dict[str, int] = defaultdict(int)
-    for _s, cls in union.subject_objects(RDF.type):
-        counts[union.namespace_manager.normalizeUri(cls)] += 1
-    lines = [f"Dataset version {loaded.version}, base {loaded.namespaces.base}",
-             f"{len(union)} triples in {len(loaded.files)} files", "", "Resources by class:"]
-    lines += [f"  {n:5d}  {cls}" for cls, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    lines.append("")
+def render_text(outcome: Outcome, loaded: Loaded | None = None) -> str:
+    """A report for people: counts by class (when the files are at hand), then violations by shape."""
+    lines = []
+    if loaded is not None:
+        union = loaded.union()
+        counts: dict[str, int] = defaultdict(int)
+        for _s, cls in union.subject_objects(RDF.type):
+            counts[union.namespace_manager.normalizeUri(cls)] += 1
+        lines += [f"Dataset version {loaded.version}, base {loaded.namespaces.base}",
+                  f"{len(union)} triples in {len(loaded.files)} files", "", "Resources by class:"]
+        lines += [f"  {n:5d}  {cls}" for cls, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        lines.append("")
     if outcome.conforms:
         lines.append("Conforms: yes (no violations).")
     else:

@@ -31,9 +31,9 @@ def loaded() -> Loaded:
 
 @pytest.fixture(scope="session")
 def oxstore(loaded) -> ox.Store:
-    from ljkg.store.memory import oxigraph_store
+    from ljkg.store.oxigraph import from_files
 
-    return oxigraph_store(loaded)
+    return from_files(loaded)
 
 
 def run_select(store: ox.Store, query: str) -> list[dict[str, str]]:
@@ -67,9 +67,14 @@ def term_text(term) -> str:
 
 # --- the real server on a loopback port -------------------------------------------------------------
 
+import shutil  # noqa: E402
 import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
 import threading  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
 
 
 @dataclass
@@ -77,13 +82,22 @@ class Served:
     base: str
     app: object
     pub: object
+    cleanup: list = field(default_factory=list)
 
     def url(self, path: str = "") -> str:
         return self.base + path.lstrip("/")
 
 
-def start_server(**overrides) -> tuple[Served, object]:
-    """Bind 127.0.0.1:0 first (so the base IRI is known), build the app, serve it with waitress."""
+STORES = ("memory", "disk", "remote")
+
+
+def start_server(store: str = "memory", **overrides) -> tuple[Served, object]:
+    """Bind 127.0.0.1:0 first (so the base IRI is known), fill the store, serve the app with waitress.
+
+    ``store``: memory (the default: files loaded at start-up), disk (`ljkg load` into a temporary folder,
+    then served read-only) or remote (that folder served by a real `oxigraph serve-read-only` on another
+    loopback port, with our server in front of it as --sparql-backend).
+    """
     from waitress.server import create_server
 
     from ljkg.app import create_app
@@ -94,21 +108,90 @@ def start_server(**overrides) -> tuple[Served, object]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     settings = Settings.from_env({}, port=port, **overrides)
+    cleanup = []
+    if store != "memory":
+        folder = fill_store_folder(settings)
+        cleanup.append(lambda: shutil.rmtree(folder, ignore_errors=True))
+        if store == "disk":
+            settings = Settings.from_env({}, port=port, store=str(folder), **overrides)
+        else:
+            backend = start_oxigraph(folder, timeout=settings.query_timeout)
+            cleanup.insert(0, backend.stop)
+            settings = Settings.from_env({}, port=port, sparql_backend=backend.endpoint, **overrides)
     app = create_app(settings)
     server = create_server(app, sockets=[sock], threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    return Served(settings.base, app, app.config["PUBLICATION"]), server
+    return Served(settings.base, app, app.config["PUBLICATION"], cleanup), server
+
+
+def fill_store_folder(settings) -> Path:
+    """What `ljkg load --store DIR` does, into a fresh temporary folder."""
+    from ljkg.publication import prepare
+    from ljkg.store.oxigraph import write_directory
+
+    folder = Path(tempfile.mkdtemp(prefix="ljkg-store-"))
+    prepared = prepare(settings)
+    write_directory(folder, prepared.files, prepared.namespaces.base,
+                    {prepared.namespaces["graph"] + "metadata": prepared.metadata})
+    return folder
+
+
+@dataclass
+class OxigraphServer:
+    process: subprocess.Popen
+    endpoint: str
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        if self.process.stderr:
+            self.process.stderr.close()
+
+
+def start_oxigraph(folder: Path, timeout: float = 5.0) -> OxigraphServer:
+    """A real Oxigraph server (the `oxigraph` package's binary) on a free loopback port, read-only.
+
+    Without --union-default-graph: the publisher asks for the union in each request (see store/remote.py).
+    """
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    process = subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(folder / "oxigraph"), "--bind", f"127.0.0.1:{port}",
+         "--timeout-s", str(max(1, round(timeout)))],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    endpoint = f"http://127.0.0.1:{port}/query"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"oxigraph exited: {process.stderr.read().decode()}")
+        try:
+            if requests.get(endpoint, params={"query": "ASK {}"}, timeout=1).ok:
+                return OxigraphServer(process, endpoint)
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("oxigraph did not start within 30 s")
 
 
 def stop_server(served: Served, server) -> None:
     server.close()
     served.pub.store.close()
+    for step in getattr(served, "cleanup", []):
+        step()
 
 
-@pytest.fixture(scope="session")
-def served():
-    s, server = start_server()
+@pytest.fixture(scope="session", params=STORES)
+def served(request):
+    """The publisher on each store in turn: every test that uses it runs against memory, disk and remote."""
+    s, server = start_server(request.param)
     yield s
     stop_server(s, server)
 

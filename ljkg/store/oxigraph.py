@@ -1,0 +1,154 @@
+"""The embedded stores: Oxigraph in memory (the default) or in a directory on disk, behind one class.
+
+Our own queries (pages, descriptions, metadata) run in-process: they are bounded and pyoxigraph releases
+the GIL while it evaluates. Public /sparql queries run in forked query processes (querypool.py) that
+are killed at the time limit. An in-memory store is shared with them copy-on-write; a disk store is
+reopened read-only by each of them after the fork, since a RocksDB handle must not cross a fork.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ..querypool import QueryPool
+from ..sparql import Answer, QueryJob
+
+Progress = Callable[[str], None]
+DATABASE_FOLDER = "oxigraph"  # inside --store DIR, so `oxigraph serve --location DIR/oxigraph` can serve it too
+
+
+def fill(store: ox.Store, files: dict[str, list[Path]], base: str, extra_graphs: dict[str, Graph],
+         progress: Progress | None = None) -> ox.Store:
+    """Bulk-load Turtle files (by named graph IRI) and extra rdflib graphs into an Oxigraph store.
+
+    Files are parsed by Oxigraph itself (they were already parsed and validated by rdflib + pyshacl):
+    re-serialising a large rdflib graph would cost more than parsing the files again.
+    """
+    started = time.monotonic()
+    for graph_iri, paths in files.items():
+        for path in paths:
+            store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base,
+                            to_graph=ox.NamedNode(graph_iri))
+            if progress:
+                progress(f"  stored {path.name} in <{graph_iri}> ({time.monotonic() - started:.1f} s)")
+    for graph_iri, graph in extra_graphs.items():
+        nt = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph_iri))
+        if progress:
+            progress(f"  stored {len(graph)} triples in <{graph_iri}> ({time.monotonic() - started:.1f} s)")
+    return store
+
+
+def database_path(folder: str | Path) -> Path:
+    return Path(folder) / DATABASE_FOLDER
+
+
+class OxigraphStore:
+    """One Oxigraph store: `memory` (ox.Store()) or `disk` (a directory prepared by `ljkg load`)."""
+
+    def __init__(self, store: ox.Store, base: str, name: str = "memory", path: Path | None = None) -> None:
+        self.store = store
+        self.base = base
+        self.name = name
+        self.path = path
+        self.pool: QueryPool | None = None
+
+    @classmethod
+    def open_read_only(cls, folder: str | Path, base: str) -> OxigraphStore:
+        path = database_path(folder)
+        if not path.is_dir():
+            raise OSError(f"{folder}: no Oxigraph database in {path}; fill it first with `ljkg load --store {folder}`")
+        return cls(ox.Store.read_only(str(path)), base, "disk", path)
+
+    def start_pool(self, evaluate: Callable, size: int, timeout: float) -> None:
+        """Fork the query processes now, while the server is still single-threaded."""
+        self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout)
+
+    def _child_store(self) -> ox.Store:
+        if self.path is None:
+            return self.store  # shared copy-on-write with the parent
+        return _reopened(str(self.path), os.getpid())
+
+    def select(self, query: str) -> list[dict]:
+        solutions = self.store.query(query, base_iri=self.base, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n] for n in names} for s in solutions]
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        return list(self.store.query(query, base_iri=self.base, use_default_graph_as_union=True))
+
+    def quads(self) -> list[ox.Quad]:
+        return sorted(self.store.quads_for_pattern(None, None, None, None), key=str)
+
+    def sparql(self, job: QueryJob) -> Answer:
+        assert self.pool is not None, "start_pool() first"
+        return self.pool.run(job)
+
+    def close(self) -> None:
+        if self.pool:
+            self.pool.close()
+
+
+_REOPENED: dict[tuple[str, int], ox.Store] = {}
+
+
+def _reopened(path: str, pid: int) -> ox.Store:
+    """This process's own read-only handle on a disk store (opened once per process)."""
+    key = (path, pid)
+    if key not in _REOPENED:
+        _REOPENED[key] = ox.Store.read_only(path)
+    return _REOPENED[key]
+
+
+def _in_child(store_of: Callable[[], ox.Store], evaluate: Callable, job: QueryJob) -> Answer:
+    return evaluate(store_of(), job)
+
+
+def files_by_graph(files: Iterable[Path], graph_iri: Callable[[str], str]) -> dict[str, list[Path]]:
+    """Group the loaded files by the named graph of their folder (ontology/ or data/)."""
+    grouped: dict[str, list[Path]] = {}
+    for path in files:
+        if path.parent.name in ("ontology", "data"):
+            grouped.setdefault(graph_iri(path.parent.name), []).append(path)
+    return grouped
+
+
+def from_files(loaded) -> ox.Store:
+    """An in-memory store of a Loaded's ontology and data graphs (tests and benchmarks start here)."""
+    files = files_by_graph(loaded.files, lambda folder: str(loaded.graph_iri(folder)))
+    return fill(ox.Store(), files, loaded.namespaces.base, {})
+
+
+def write_directory(folder: str | Path, files: dict[str, list[Path]], base: str, extra_graphs: dict[str, Graph],
+                    progress: Progress | None = None, replace: bool = False) -> int:
+    """Fill a new on-disk store beside any old one, then swap it in; return its quad count.
+
+    The old database stays whole until the new one is complete, so a failed load publishes nothing.
+    """
+    folder = Path(folder)
+    target = database_path(folder)
+    if target.exists() and not replace:
+        raise FileExistsError(f"{target} already holds a store; add --replace to overwrite it")
+    staging = folder / (DATABASE_FOLDER + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    store = ox.Store(str(staging))
+    fill(store, files, base, extra_graphs, progress)
+    store.optimize()
+    count = len(store)
+    store.flush()
+    del store
+    gc.collect()  # closes the database (pyoxigraph has no close())
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    return count
