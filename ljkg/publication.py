@@ -28,12 +28,27 @@ from .validation import SH, Outcome, read_report, render_text, validate
 
 
 class BoundedCache:
-    """Rendered representations of an immutable dataset, least recently used dropped first."""
+    """Rendered representations of an immutable dataset, least recently used dropped first.
 
-    def __init__(self, size: int = 4096) -> None:
+    Bounded by entries and, when ``max_bytes`` is set, by the total size of the values (bytes-like, or
+    tuples whose first item is); a value larger than a tenth of the budget is not kept.
+    """
+
+    def __init__(self, size: int = 4096, max_bytes: int | None = None) -> None:
         self.size = size
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _weight(value) -> int:
+        body = value[0] if isinstance(value, tuple) else value
+        return len(body) if isinstance(body, bytes | bytearray | str) else 0
+
+    def __contains__(self, key) -> bool:
+        with self._lock:
+            return key in self._items
 
     def get(self, key):
         with self._lock:
@@ -43,11 +58,20 @@ class BoundedCache:
         return None
 
     def put(self, key, value) -> None:
+        weight = self._weight(value)
+        if self.max_bytes is not None and weight > self.max_bytes // 10:
+            return
         with self._lock:
+            if key in self._items:
+                self._bytes -= self._weight(self._items.pop(key))
             self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._bytes += weight
+            while len(self._items) > self.size or (self.max_bytes is not None and self._bytes > self.max_bytes):
+                _key, dropped = self._items.popitem(last=False)
+                self._bytes -= self._weight(dropped)
+
+
+ANSWER_CACHE_BYTES = 64 * 1024 * 1024  # /sparql answers kept per dataset version (each at most a tenth)
 
 
 class StartupRefused(Exception):
@@ -66,6 +90,7 @@ class Publication:
     metadata_graph_iri: str
     cache: dict = field(default_factory=dict)  # rendered dumps and reports, by key
     representations: BoundedCache = field(default_factory=BoundedCache)  # rendered resources
+    answers: BoundedCache = field(default_factory=lambda: BoundedCache(4096, ANSWER_CACHE_BYTES))  # /sparql
 
     @property
     def invalid(self) -> bool:

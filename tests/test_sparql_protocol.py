@@ -234,3 +234,24 @@ def test_results_json_is_valid_sparql_json(served, http):
     doc = json.loads(r.text)
     assert doc["head"]["vars"] == ["label"]
     assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_repeated_query_is_answered_from_cache_or_304(served, http):
+    from ljkg.sparql import QueryJob
+
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class } # cache probe"
+    accept = "application/sparql-results+json"
+    first = http.get(served.url("sparql"), params={"query": query}, headers={"Accept": accept})
+    assert first.status_code == 200 and first.headers["ETag"].startswith('W/"')
+    assert QueryJob(query=query, accept=accept) in served.pub.answers  # the next one skips the store
+    cached = http.get(served.url("sparql"), params={"query": query}, headers={"Accept": accept})
+    assert cached.content == first.content and cached.headers["ETag"] == first.headers["ETag"]
+    again = http.get(served.url("sparql"), params={"query": query},
+                     headers={"Accept": accept, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and not again.content
+    as_csv = http.get(served.url("sparql"), params={"query": query},
+                      headers={"Accept": "text/csv", "If-None-Match": first.headers["ETag"]})
+    assert as_csv.status_code == 200 and as_csv.headers["ETag"] != first.headers["ETag"]
+    other = http.get(served.url("sparql"), params={"query": query + " 2"},
+                     headers={"Accept": accept, "If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200

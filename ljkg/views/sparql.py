@@ -5,10 +5,13 @@ A plain GET without a query returns the service description (or the query page f
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, Response, request
 
 from .. import errors, formats
 from ..app import publication
+from ..http_headers import set_validators
 from ..negotiation import wants_html
 from ..sparql import QueryJob
 from .common import graph_response, negotiate
@@ -86,7 +89,12 @@ def endpoint():
         return response
     if job is None:
         return service_description()
-    answer = pub.store.sparql(job)
+    answer = pub.answers.get(job)  # the dataset never changes while served: an answer stays right
+    if answer is None:
+        answer = pub.store.sparql(job)
+        pub.answers.put(job, (answer.body, answer))
+    else:
+        answer = answer[1]
     fmt = next(f for f in formats.ALL if f.name == answer.format_name)
     response = Response(answer.body, content_type=fmt.content_type)
     response.vary.add("Accept")
@@ -94,9 +102,13 @@ def endpoint():
     if answer.truncated:
         response.headers["X-Truncated"] = "true"
         response.headers["Warning"] = f'199 - "results truncated to the row limit of {pub.settings.row_limit}"'
-    response.cache_control.public = True
-    response.cache_control.max_age = pub.settings.cache_max_age
-    return response
+    return set_validators(response, pub.version, pub.modified, "sparql", answer.format_name, _digest(job))
+
+
+def _digest(job: QueryJob) -> str:
+    """Part of the ETag: which query, on which dataset (the format is its own part)."""
+    text = "\x1f".join((job.query, *job.default_graphs, "\x1e", *job.named_graphs))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def service_description() -> Response:
