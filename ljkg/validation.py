@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, Graph, Namespace
+from rdflib.plugins.sparql import processor
 
 from .loading import Loaded
 
@@ -53,10 +57,41 @@ def read_report(report: Graph) -> list[Violation]:
     return sorted(out, key=lambda v: (v.source_shape, v.focus, v.path or ""))
 
 
+@contextmanager
+def sparql_parsed_once() -> Iterator[None]:
+    """Parse each SHACL-SPARQL constraint once instead of once per focus node.
+
+    pyshacl hands rdflib the constraint's text for every focus node (with $this as an initial binding),
+    and rdflib parses it every time: at 10k triples that parsing was 60 % of the validation. Reusing the
+    parsed and translated algebra for the same text, base and prefixes evaluates exactly the same query.
+    """
+    original = processor.SPARQLProcessor.query
+    translated: dict = {}
+
+    def query(self, str_or_query, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(str_or_query, str):
+            key = (str_or_query, base, tuple(sorted((initNs or {}).items())))
+            if key not in translated:
+                translated[key] = processor.translateQuery(processor.parseQuery(str_or_query), base, initNs)
+            str_or_query = translated[key]
+        return processor.evalQuery(self.graph, str_or_query, initBindings, base)
+
+    with _PATCH_LOCK:
+        processor.SPARQLProcessor.query = query
+        try:
+            yield
+        finally:
+            processor.SPARQLProcessor.query = original
+
+
+_PATCH_LOCK = threading.Lock()
+
+
 def validate_graph(data: Graph, shapes: Graph) -> Outcome:
-    conforms, report, _text = pyshacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-    )
+    with sparql_parsed_once():
+        conforms, report, _text = pyshacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        )
     return Outcome(bool(conforms), report, read_report(report))
 
 
