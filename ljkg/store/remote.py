@@ -77,6 +77,7 @@ class RemoteStore:
         else:  # FROM / FROM NAMED in the query pick its dataset
             response = self._post(job.query, ACCEPT_ANY, (), ())
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        shaped = None
         try:
             if content_type == RESULTS_JSON:
                 result = ox.parse_query_results(response, format=ox.QueryResultsFormat.JSON)
@@ -87,11 +88,16 @@ class RemoteStore:
                     f"the SPARQL backend answered with {content_type or 'no content type'}, "
                     f"not {RESULTS_JSON} or {NTRIPLES}")
             assert self._shape is not None, "the publication binds the answer shaper"
-            return self._shape(result, job)
+            shaped = self._shape(result, job)
+            return shaped
         except (SyntaxError, ValueError, OSError) as exc:
             raise errors.BackendError(f"unreadable answer from the SPARQL backend: {exc}") from None
         finally:
-            response.close()  # a truncated answer leaves the rest unread: drop that connection
+            if shaped is not None and not shaped.truncated:
+                response.drain_conn()  # at most a trailing newline is left: the connection can be reused
+                response.release_conn()
+            else:
+                response.close()  # the rest was left unread: drop that connection
 
     def bind_answer(self, shape: Callable) -> None:
         self._shape = shape
