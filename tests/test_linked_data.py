@@ -72,6 +72,25 @@ def test_description_has_outgoing_incoming_and_labels(served, http):
             assert any(True for _ in g.objects(obj, rdflib.RDFS.label)), obj  # neighbours' labels
 
 
+@pytest.mark.parametrize("path", ["id/organisation/like", "id/organisation/icorn", "id/place/ljubljana"])
+def test_description_stays_in_the_neighbourhood(served, http, path):
+    """A description is the resource, its relations with their time, its links and their labels: never
+    the rest of the dataset (a hub must not drag the whole graph into every response)."""
+    g = rdflib.Graph().parse(data=http.get(served.url(path + ".nt")).text, format="nt")
+    total = http.get(served.url("sparql"), params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+                     headers={"Accept": "application/sparql-results+json"}).json()
+    assert len(g) < int(total["results"]["bindings"][0]["n"]["value"]) / 10
+    me = rdflib.URIRef(served.url(path))
+    strangers = {s for s in g.subjects() if s != me and not isinstance(s, rdflib.BNode)
+                 and (s, None, me) not in g and (me, None, s) not in g
+                 and not set(g.predicates(s, None)) <= {rdflib.RDFS.label, rdflib.SKOS.prefLabel}}
+    near = set(g.subjects(None, me)) | set(g.objects(me, None))
+    for _hop in range(3):  # a relation → its interval → the interval's instants
+        near |= {o for r in near for o in g.objects(r, None)}
+    assert strangers <= near, sorted(strangers - near)[:5]
+    assert not any(str(s).startswith(served.url("dataset/")) for s in g.subjects())
+
+
 def test_html_alternates_and_dataset_links(served, http):
     r = http.get(served.url("id/place/ljubljana"), headers={"Accept": "text/html"})
     assert r.headers["Content-Type"].startswith("text/html")
