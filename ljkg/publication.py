@@ -172,10 +172,24 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
     if not outcome.conforms and not settings.allow_invalid:
         store.close()
         raise StartupRefused(render_text(outcome))
-    if start_queries and isinstance(store, OxigraphStore):
-        evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=jsonld, prefixes=prefixes)
-        store.start_pool(evaluator, settings.query_workers, settings.query_timeout)
-    return Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri)
+    pub = Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri)
+    if start_queries:
+        start_query_processes(pub)
+    return pub
+
+
+def start_query_processes(pub: Publication) -> None:
+    """Fork the killable /sparql query processes of an embedded store (a remote store needs none).
+
+    Call it in the process that serves, while it is still single-threaded: `ljkg serve --processes N`
+    loads once, forks the HTTP processes, then each starts its own.
+    """
+    if isinstance(pub.store, OxigraphStore):
+        settings, namespaces = pub.settings, pub.namespaces
+        limits = Limits(settings.row_limit, settings.allow_remote)
+        evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
+                            prefixes=namespaces.prefixes())
+        pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout)
 
 
 def skolemized_report(report: Graph, namespaces: Namespaces) -> Graph:

@@ -1,42 +1,141 @@
-"""`ljkg serve` / `python server.py`: build the app, then hand it to waitress (a production WSGI server)."""
+"""`ljkg serve` / `python server.py`: build the app, then hand it to waitress (a production WSGI server).
+
+One process answers requests with threads, but Flask and waitress hold the GIL for every request, so one
+process uses about one core. `--processes N` binds the port once and forks N waitress processes that
+share it; the in-memory store is loaded and validated once, before the fork, and shared copy-on-write.
+A disk or remote store is opened by each process after the fork (a RocksDB handle must not cross one).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
+import os
+import signal
+import socket
 import sys
 
 from .loading import LoadError
-from .publication import StartupRefused, StoreUnavailable, build_publication
+from .publication import Publication, StartupRefused, StoreUnavailable, build_publication, start_query_processes
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def run(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    single = settings.processes <= 1
+    pub = _publication(settings, start_queries=single)
+    if pub is None:
+        return _failed
+    _announce(pub, settings)
+    if single:
+        try:
+            _serve(pub, settings, sockets=None)
+        finally:
+            pub.store.close()
+        return 0
+    if settings.store or settings.sparql_backend:  # checked; each serving process opens its own
+        pub.store.close()
+        pub = None
+        gc.collect()
+    return _run_processes(settings, pub)
+
+
+_failed = 2
+
+
+def _publication(settings: Settings, start_queries: bool) -> Publication | None:
+    global _failed
     try:
-        pub = build_publication(settings, start_queries=True)
+        return build_publication(settings, start_queries=start_queries)
     except LoadError as exc:
         print(f"error: cannot load the dataset: {exc}", file=sys.stderr)
-        return 2
+        _failed = 2
     except StoreUnavailable as exc:
         print(f"error: cannot open the store: {exc}", file=sys.stderr)
-        return 2
+        _failed = 2
     except StartupRefused as exc:
         print("Refusing to start: the data does not conform to its shapes.\n", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         print("Fix the data, or start anyway with --allow-invalid (every page then says so).", file=sys.stderr)
-        return 1
-    from waitress import serve
+        _failed = 1
+    return None
+
+
+def _announce(pub: Publication, settings: Settings) -> None:
+    if pub.invalid:
+        print("WARNING: serving data that does not conform to its shapes (--allow-invalid).", file=sys.stderr)
+    processes = f" with {settings.processes} processes" if settings.processes > 1 else ""
+    print(f"Serving {pub.namespaces.base} (dataset version {pub.version}) on http://{settings.host}:{settings.port}/"
+          f"{processes} — SPARQL at {pub.namespaces.base}sparql", flush=True)
+
+
+def _serve(pub: Publication, settings: Settings, sockets: list[socket.socket] | None) -> None:
+    from waitress import create_server
 
     from .app import create_app
 
     app = create_app(settings, publication=pub)
-    if pub.invalid:
-        print("WARNING: serving data that does not conform to its shapes (--allow-invalid).", file=sys.stderr)
-    print(f"Serving {pub.namespaces.base} (dataset version {pub.version}) on http://{settings.host}:{settings.port}/"
-          f" — SPARQL at {pub.namespaces.base}sparql", flush=True)
+    where = {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
+    server = create_server(app, threads=settings.workers, ident="ljkg", channel_timeout=60,
+                           clear_untrusted_proxy_headers=True, **where)
+    if sockets is None:
+        server.print_listen("Serving on http://{}:{}")
+    server.run()
+
+
+def _run_processes(settings: Settings, shared: Publication | None) -> int:
+    """Bind once, fork N serving processes, and stop them all when one dies or we are told to stop."""
+    listener = socket.create_server((settings.host, settings.port), backlog=2048)
+    children: list[int] = []
+    for _ in range(settings.processes):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_child(settings, shared, listener))
+        children.append(pid)
+    listener.close()
+
+    def stop(signum, _frame) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    remaining = set(children)
+    while remaining:
+        try:
+            pid, code = os.wait()
+        except ChildProcessError:
+            break
+        remaining.discard(pid)
+        if code != 0 and remaining:  # one failed: take the others down, so a supervisor restarts us whole
+            log.error("serving process %d exited with status %d; stopping the others", pid, code)
+            status = 1
+            stop(signal.SIGTERM, None)
+    return status
+
+
+def _child(settings: Settings, shared: Publication | None, listener: socket.socket) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    if shared is None:
+        pub = _publication(settings, start_queries=True)
+        if pub is None:
+            return _failed
+    else:
+        pub = shared
+        start_query_processes(pub)
+
+    def stop(_signum, _frame) -> None:
+        pub.store.close()  # our query processes go with us
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
-        serve(app, host=settings.host, port=settings.port, threads=settings.workers, ident="ljkg",
-              channel_timeout=60, clear_untrusted_proxy_headers=True)
+        _serve(pub, settings, sockets=[listener])
     finally:
         pub.store.close()
     return 0

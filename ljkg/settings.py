@@ -42,7 +42,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_backend", str, "",
             "Answer pages and /sparql from this remote SPARQL 1.1 endpoint (its default graph must be the "
             "union of its named graphs; fill it with `ljkg dump --format nquads`)."),
-    Setting("workers", int, 8, "Request-handling threads of the WSGI server."),
+    Setting("processes", int, 1,
+            "HTTP server processes sharing the port (each with --workers threads and --query-workers query "
+            "processes); the in-memory store is loaded once and shared copy-on-write."),
+    Setting("workers", int, 8, "Request-handling threads of the WSGI server (per process)."),
     Setting("query_workers", int, 2,
             "Isolated processes that evaluate /sparql queries (a query over the time limit is killed)."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
@@ -81,6 +84,7 @@ class Settings:
     base_uri: str = BY_NAME["base_uri"].default
     store: str = BY_NAME["store"].default
     sparql_backend: str = BY_NAME["sparql_backend"].default
+    processes: int = BY_NAME["processes"].default
     workers: int = BY_NAME["workers"].default
     query_workers: int = BY_NAME["query_workers"].default
     query_timeout: float = BY_NAME["query_timeout"].default

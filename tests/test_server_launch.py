@@ -54,3 +54,49 @@ def test_refuses_to_start_on_invalid_data(tmp_path):
                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1
     assert "Refusing to start" in run.stderr and "--allow-invalid" in run.stderr
+
+
+def children_of(pid: int) -> list[int]:
+    path = f"/proc/{pid}/task/{pid}/children"
+    with open(path) as fh:
+        return [int(p) for p in fh.read().split()]
+
+
+def test_processes_share_the_port_and_stop_together():
+    """`--processes 2`: one port, two serving processes (each with its query processes); SIGTERM to the
+    parent stops every one of them."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), "--processes", "2",
+                             "--query-workers", "1"], cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        for _ in range(120):
+            try:
+                requests.get(base, timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.25)
+        else:
+            raise AssertionError("server did not start: " + proc.stdout.read())
+        serving = children_of(proc.pid)
+        assert len(serving) == 2
+        family = serving + [q for child in serving for q in children_of(child)]
+        assert len(family) == 4  # two serving processes, one query process each
+        for _ in range(10):
+            r = requests.get(base + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=5)
+            assert r.status_code == 200 and r.json()["boolean"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    time.sleep(0.5)
+    alive = [pid for pid in family if _alive(pid)]
+    assert not alive, f"left running: {alive}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return "State:\tZ" not in fh.read()
+    except FileNotFoundError:
+        return False
