@@ -46,7 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
             "HTTP server processes sharing the port (each with --workers threads and --query-workers query "
             "processes); the in-memory store is loaded once and shared copy-on-write."),
     Setting("workers", int, 8, "Request-handling threads of the WSGI server (per process)."),
-    Setting("query_workers", int, 2,
+    Setting("query_workers", int, 8,
             "Isolated processes that evaluate /sparql queries (a query over the time limit is killed)."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
