@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 def run(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     single = settings.processes <= 1
-    pub = _publication(settings, start_queries=single)
+    pub, failure = _publication(settings, start_queries=single)
     if pub is None:
-        return _failed
+        return failure
     _announce(pub, settings)
     if single:
         try:
@@ -43,25 +43,21 @@ def run(settings: Settings) -> int:
     return _run_processes(settings, pub)
 
 
-_failed = 2
-
-
-def _publication(settings: Settings, start_queries: bool) -> Publication | None:
-    global _failed
+def _publication(settings: Settings, start_queries: bool) -> tuple[Publication | None, int]:
+    """The publication, or None and the exit status after saying why it cannot start."""
     try:
-        return build_publication(settings, start_queries=start_queries)
+        return build_publication(settings, start_queries=start_queries), 0
     except LoadError as exc:
         print(f"error: cannot load the dataset: {exc}", file=sys.stderr)
-        _failed = 2
+        return None, 2
     except StoreUnavailable as exc:
         print(f"error: cannot open the store: {exc}", file=sys.stderr)
-        _failed = 2
+        return None, 2
     except StartupRefused as exc:
         print("Refusing to start: the data does not conform to its shapes.\n", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         print("Fix the data, or start anyway with --allow-invalid (every page then says so).", file=sys.stderr)
-        _failed = 1
-    return None
+        return None, 1
 
 
 def _announce(pub: Publication, settings: Settings) -> None:
@@ -122,9 +118,9 @@ def _run_processes(settings: Settings, shared: Publication | None) -> int:
 def _child(settings: Settings, shared: Publication | None, listener: socket.socket) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     if shared is None:
-        pub = _publication(settings, start_queries=True)
+        pub, failure = _publication(settings, start_queries=True)
         if pub is None:
-            return _failed
+            return failure
     else:
         pub = shared
         start_query_processes(pub)
