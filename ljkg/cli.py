@@ -93,7 +93,7 @@ def load(replace: bool, **options) -> None:
     try:
         prepared = prepare(settings, progress=say)
         count = write_directory(settings.store, prepared.files, prepared.namespaces.base,
-                                {prepared.namespaces["graph"] + "metadata": prepared.metadata},
+                                prepared.built_graphs,
                                 progress=say, replace=replace)
     except LoadError as exc:
         click.echo(f"error: cannot load the dataset: {exc}", err=True)

@@ -118,6 +118,15 @@ class Prepared:
     def files(self) -> dict[str, list]:
         return files_by_graph(self.loaded.files, lambda folder: str(self.loaded.graph_iri(folder)))
 
+    @property
+    def built_graphs(self) -> dict[str, Graph]:
+        """The graphs made here rather than read from files, by IRI (today: the metadata graph)."""
+        return {metadata_graph_iri(self.namespaces): self.metadata}
+
+
+def metadata_graph_iri(namespaces: Namespaces) -> str:
+    return namespaces["graph"] + "metadata"
+
 
 def prepare(settings: Settings, progress=None) -> Prepared:
     """Load → validate (refused unless conforming or --allow-invalid) → metadata, for `serve` and `load`."""
@@ -146,7 +155,7 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
     """The publication on the configured store: files (default), `--store DIR` or `--sparql-backend URL`."""
     namespaces = Namespaces(settings.base)
     jsonld = JsonLd(namespaces, settings.data_root / "ontology" / "context" / "v1.jsonld")
-    metadata_iri = namespaces["graph"] + "metadata"
+    metadata_iri = metadata_graph_iri(namespaces)
     limits = Limits(settings.row_limit, settings.allow_remote)
     prefixes = namespaces.prefixes()
     store: Store
@@ -166,7 +175,7 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
             raise StoreUnavailable(str(exc)) from exc
     else:
         prepared = prepare(settings)
-        store = OxigraphStore(fill(ox.Store(), prepared.files, namespaces.base, {metadata_iri: prepared.metadata}),
+        store = OxigraphStore(fill(ox.Store(), prepared.files, namespaces.base, prepared.built_graphs),
                               namespaces.base)
         version, modified, outcome = prepared.loaded.version, prepared.loaded.modified, prepared.outcome
     if not outcome.conforms and not settings.allow_invalid:

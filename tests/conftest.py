@@ -133,7 +133,7 @@ def fill_store_folder(settings) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="ljkg-store-"))
     prepared = prepare(settings)
     write_directory(folder, prepared.files, prepared.namespaces.base,
-                    {prepared.namespaces["graph"] + "metadata": prepared.metadata})
+                    prepared.built_graphs)
     return folder
 
 
