@@ -78,8 +78,8 @@ def load(replace: bool, **options) -> None:
     """
     import time
 
+    from .checked import StartupRefused, check
     from .loading import LoadError
-    from .publication import StartupRefused, prepare
     from .store.oxigraph import write_directory
 
     settings = build_settings(options)
@@ -91,10 +91,9 @@ def load(replace: bool, **options) -> None:
         click.echo(message, err=True)
 
     try:
-        prepared = prepare(settings, progress=say)
-        count = write_directory(settings.store, prepared.files, prepared.namespaces.base,
-                                prepared.built_graphs,
-                                progress=say, replace=replace)
+        checked = check(settings, progress=say)
+        count = write_directory(settings.store, checked.files, checked.namespaces.base,
+                                {checked.metadata_graph_iri: checked.metadata}, progress=say, replace=replace)
     except LoadError as exc:
         click.echo(f"error: cannot load the dataset: {exc}", err=True)
         sys.exit(2)
@@ -105,8 +104,8 @@ def load(replace: bool, **options) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     click.echo(f"Loaded {count:,} quads into {settings.store} in {time.monotonic() - started:.1f} s "
-               f"(base {prepared.namespaces.base}, version {prepared.loaded.version}); "
-               f"serve it with: ljkg serve --store {settings.store} --base-uri {prepared.namespaces.base}")
+               f"(base {checked.namespaces.base}, version {checked.version}); "
+               f"serve it with: ljkg serve --store {settings.store} --base-uri {checked.namespaces.base}")
 
 
 @main.command()

@@ -56,30 +56,39 @@ def parse_into(graph: Graph, path: Path, base: str) -> None:
         raise LoadError(f"{path}: {exc}") from exc
 
 
-def load(root: Path, base: str) -> Loaded:
-    """Parse ontology/, data/ and shapes/ under ``root``; raise LoadError naming the broken file."""
+def source_files(root: Path) -> list[Path]:
+    """The files a dataset is read from: ontology/ and data/ (each required), then shapes/."""
     root = Path(root)
-    namespaces = Namespaces(base)
-    dataset = Dataset()
     files: list[Path] = []
     for folder in GRAPH_FOLDERS:
         found = turtle_files(root / folder)
         if not found:
             raise LoadError(f"{root / folder}: no .ttl files")
-        graph = dataset.graph(URIRef(namespaces["graph"] + folder))
-        for path in found:
-            parse_into(graph, path, namespaces.base)
         files += found
-    shapes = Graph()
-    shape_files = turtle_files(root / "shapes")
-    for path in shape_files:
-        parse_into(shapes, path, namespaces.base)
-    files += shape_files
-    for prefix, iri in namespaces.prefixes().items():
-        dataset.bind(prefix, iri, override=True)
-    digest = hashlib.sha256(namespaces.base.encode())
+    return files + turtle_files(root / "shapes")
+
+
+def fingerprint(files: list[Path], base: str) -> tuple[str, datetime]:
+    """The dataset version (a hash of the base and every file) and its modification time, without parsing."""
+    digest = hashlib.sha256(base.encode())
     for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     modified = datetime.fromtimestamp(max(p.stat().st_mtime for p in files), tz=UTC).replace(microsecond=0)
-    return Loaded(namespaces, dataset, shapes, digest.hexdigest()[:16], modified, files)
+    return digest.hexdigest()[:16], modified
+
+
+def load(root: Path, base: str) -> Loaded:
+    """Parse ontology/, data/ and shapes/ under ``root``; raise LoadError naming the broken file."""
+    namespaces = Namespaces(base)
+    files = source_files(root)
+    dataset = Dataset()
+    shapes = Graph()
+    for path in files:
+        folder = path.parent.name
+        graph = dataset.graph(URIRef(namespaces["graph"] + folder)) if folder in GRAPH_FOLDERS else shapes
+        parse_into(graph, path, namespaces.base)
+    for prefix, iri in namespaces.prefixes().items():
+        dataset.bind(prefix, iri, override=True)
+    version, modified = fingerprint(files, namespaces.base)
+    return Loaded(namespaces, dataset, shapes, version, modified, files)

@@ -1,30 +1,31 @@
-"""Everything published, assembled once at start-up: load → validate → metadata → store → dumps.
+"""Everything published, assembled once at start-up: checked files (checked.py) → store → caches.
 
-The Flask app and the `dump` command both start here, so what is served and what is dumped agree.
+The Flask app and the `dump` command both start here, so what is served and what is dumped agree. Every
+store carries the metadata graph with the validation report, and the verdict is read back from it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
 import pyoxigraph as ox
-from rdflib import RDF, Graph, URIRef
+from rdflib import Graph
 
+from .checked import StartupRefused, check, metadata_graph_iri
 from .errors import PublisherError
 from .iris import Namespaces
 from .jsonld import JsonLd
-from .loading import GRAPH_FOLDERS, Loaded, load
 from .settings import Settings
 from .sparql import Limits, answer, evaluate
 from .store.base import Store
-from .store.oxigraph import OxigraphStore, files_by_graph, fill
+from .store.oxigraph import OxigraphStore, fill
 from .store.remote import RemoteStore
-from .validation import SH, Outcome, read_report, render_text, validate
+from .validation import SH, Outcome, read_report, render_text
 
 
 class BoundedCache:
@@ -71,11 +72,10 @@ class BoundedCache:
                 self._bytes -= self._weight(dropped)
 
 
+log = logging.getLogger(__name__)
+__all__ = ["StartupRefused", "StoreUnavailable", "build_publication", "metadata_graph_iri"]
+
 ANSWER_CACHE_BYTES = 64 * 1024 * 1024  # /sparql answers kept per dataset version (each at most a tenth)
-
-
-class StartupRefused(Exception):
-    """The data violates the shapes and --allow-invalid was not given; the message is the report."""
 
 
 @dataclass
@@ -105,52 +105,6 @@ class StoreUnavailable(Exception):
     """The configured store cannot be opened or holds no dataset for this base; the message says why."""
 
 
-@dataclass
-class Prepared:
-    """Files loaded by rdflib, validated by pyshacl, described (VoID, DCAT-AP, SD): ready for any store."""
-
-    namespaces: Namespaces
-    loaded: Loaded
-    outcome: Outcome
-    metadata: Graph  # including the validation report, so a store carries its own verdict
-
-    @property
-    def files(self) -> dict[str, list]:
-        return files_by_graph(self.loaded.files, lambda folder: str(self.loaded.graph_iri(folder)))
-
-    @property
-    def built_graphs(self) -> dict[str, Graph]:
-        """The graphs made here rather than read from files, by IRI (today: the metadata graph)."""
-        return {metadata_graph_iri(self.namespaces): self.metadata}
-
-
-def metadata_graph_iri(namespaces: Namespaces) -> str:
-    return namespaces["graph"] + "metadata"
-
-
-def prepare(settings: Settings, progress=None) -> Prepared:
-    """Load → validate (refused unless conforming or --allow-invalid) → metadata, for `serve` and `load`."""
-    say = progress or (lambda _message: None)
-    started = time.monotonic()
-    namespaces = Namespaces(settings.base)
-    loaded = load(settings.data_root, namespaces.base)
-    counts = {str(loaded.graph_iri(f)): len(loaded.dataset.graph(loaded.graph_iri(f))) for f in GRAPH_FOLDERS}
-    say(f"parsed {len(loaded.files)} files, {sum(counts.values()):,} triples ({time.monotonic() - started:.1f} s)")
-    outcome = validate(loaded)
-    say(f"validated with SHACL: {'conforms' if outcome.conforms else f'{len(outcome.violations)} results'}"
-        f" ({time.monotonic() - started:.1f} s)")
-    if not outcome.conforms and not settings.allow_invalid:
-        raise StartupRefused(render_text(outcome, loaded))
-
-    from .metadata import build_metadata
-
-    metadata: Graph = build_metadata(namespaces, loaded.union(), loaded.version, loaded.modified, settings,
-                                     graph_counts=counts)
-    metadata += skolemized_report(outcome.report, namespaces)
-    say(f"described: {len(metadata):,} metadata triples ({time.monotonic() - started:.1f} s)")
-    return Prepared(namespaces, loaded, outcome, metadata)
-
-
 def build_publication(settings: Settings, *, start_queries: bool = False) -> Publication:
     """The publication on the configured store: files (default), `--store DIR` or `--sparql-backend URL`."""
     namespaces = Namespaces(settings.base)
@@ -174,10 +128,10 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
         except (OSError, PublisherError) as exc:
             raise StoreUnavailable(str(exc)) from exc
     else:
-        prepared = prepare(settings)
-        store = OxigraphStore(fill(ox.Store(), prepared.files, namespaces.base, prepared.built_graphs),
-                              namespaces.base)
-        version, modified, outcome = prepared.loaded.version, prepared.loaded.modified, prepared.outcome
+        checked = check(settings, progress=log.info)
+        store = OxigraphStore(fill(ox.Store(), checked.files, namespaces.base,
+                                   {checked.metadata_graph_iri: checked.metadata}), namespaces.base)
+        version, modified, outcome = stored_state(store, namespaces)  # as for the other stores
     if not outcome.conforms and not settings.allow_invalid:
         store.close()
         raise StartupRefused(render_text(outcome))
@@ -199,17 +153,6 @@ def start_query_processes(pub: Publication) -> None:
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout)
-
-
-def skolemized_report(report: Graph, namespaces: Namespaces) -> Graph:
-    """The SHACL report with its root named (<dataset/validation-report>), to travel in the metadata graph."""
-    root = URIRef(namespaces.iri_of("dataset/validation-report"))
-    out = Graph()
-    for s, p, o in report:
-        if (s, RDF.type, SH.ValidationReport) in report:
-            s = root
-        out.add((s, p, o))
-    return out
 
 
 def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, Outcome]:

@@ -39,6 +39,9 @@ SETTINGS: tuple[Setting, ...] = (
             "(default: http://HOST:PORT/, so every link resolves on this server)."),
     Setting("store", str, "",
             "Serve from an on-disk Oxigraph store filled by `ljkg load --store DIR` (no reload at start-up)."),
+    Setting("cache_dir", str, "",
+            "Folder keeping each dataset version's validation report and metadata, so a restart on unchanged "
+            "files skips SHACL (default: $XDG_CACHE_HOME/ljkg or ~/.cache/ljkg; 'off' disables it)."),
     Setting("sparql_backend", str, "",
             "Answer pages and /sparql from this remote SPARQL 1.1 endpoint (its default graph must be the "
             "union of its named graphs; fill it with `ljkg dump --format nquads`)."),
@@ -83,6 +86,7 @@ class Settings:
     data: str = BY_NAME["data"].default
     base_uri: str = BY_NAME["base_uri"].default
     store: str = BY_NAME["store"].default
+    cache_dir: str = BY_NAME["cache_dir"].default
     sparql_backend: str = BY_NAME["sparql_backend"].default
     processes: int = BY_NAME["processes"].default
     workers: int = BY_NAME["workers"].default
@@ -118,6 +122,16 @@ class Settings:
 
         base = self.base_uri or default_base(self.host, self.port)
         return base if base.endswith("/") else base + "/"
+
+    @property
+    def cache_folder(self) -> Path | None:
+        """Where validated versions are kept, or None when the cache is off."""
+        if self.cache_dir.strip().lower() == "off":
+            return None
+        if self.cache_dir:
+            return Path(self.cache_dir)
+        home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(home) / "ljkg"
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}

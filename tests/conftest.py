@@ -14,6 +14,20 @@ TEST_BASE = "http://ljkg.test/"
 TESTS = Path(__file__).resolve().parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Validations kept by the servers of this run go to a folder of its own, not the developer's ~/.cache."""
+    import os
+
+    previous = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = previous
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
     """No LJKG_* variable of the developer's shell may change what a test sees."""
@@ -127,13 +141,12 @@ def start_server(store: str = "memory", **overrides) -> tuple[Served, object]:
 
 def fill_store_folder(settings) -> Path:
     """What `ljkg load --store DIR` does, into a fresh temporary folder."""
-    from ljkg.publication import prepare
+    from ljkg.checked import check
     from ljkg.store.oxigraph import write_directory
 
     folder = Path(tempfile.mkdtemp(prefix="ljkg-store-"))
-    prepared = prepare(settings)
-    write_directory(folder, prepared.files, prepared.namespaces.base,
-                    prepared.built_graphs)
+    checked = check(settings)
+    write_directory(folder, checked.files, checked.namespaces.base, {checked.metadata_graph_iri: checked.metadata})
     return folder
 
 
