@@ -79,7 +79,8 @@ def render(results: dict) -> str:
     lines.append("Each cell: `value (×A · ×B)`, A = ratio to oxigraph-memory, B = ratio to rdflib-endpoint "
                  "(same size, same clients). Load = process start to first successful query; prep = the "
                  "separate bulk load (`ljkg load`, `oxigraph load`; ljkg's validates once, and the in-memory "
-                 "ljkg targets then start from the files reusing that validation, as a restart does); peak = summed PSS of the process tree. "
+                 "ljkg targets then start from the files reusing that validation, as a restart does); "
+                 "peak = summed PSS of the process tree. "
                  "Errors = HTTP errors + wrong answers (never counted as throughput).")
     if results.get("interrupted"):
         lines += ["", "**Interrupted: partial results.**"]

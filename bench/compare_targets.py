@@ -180,7 +180,8 @@ def _ljkg_store(ctx: SizeContext) -> tuple[Path, float, int]:
     store = ctx.work / "ljkg-store"
     subprocess.run(["rm", "-rf", str(store), str(_ljkg_cache(ctx))], check=False)
     argv = [*ctx.ljkg_cmd, "load", "--store", str(store), "--data", str(ctx.root), "--base-uri", ctx.base,
-            "--cache-dir", str(_ljkg_cache(ctx))]
+            "--cache-dir", str(_ljkg_cache(ctx)),
+            "--query-timeout", f"{ctx.server_timeout:g}"]  # as served: the service description states it
     log = ctx.work / "logs" / "ljkg-load.log"
     with procs.MemorySampler() as sampler:
         try:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from pyshacl import validate as pyshacl_validate
 from rdflib import RDF, Graph, Namespace
 from rdflib.plugins.sparql import processor
 
@@ -88,6 +87,8 @@ _PATCH_LOCK = threading.Lock()
 
 
 def validate_graph(data: Graph, shapes: Graph) -> Outcome:
+    from pyshacl import validate as pyshacl_validate  # here: a serving process never validates (checked.py)
+
     with sparql_parsed_once():
         conforms, report, _text = pyshacl_validate(
             data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
