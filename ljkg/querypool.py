@@ -33,8 +33,10 @@ Evaluator = Callable[[QueryJob], Answer]
 QUERY_NICENESS = 10
 
 
-def _child_loop(conn: Connection, evaluator: Evaluator) -> None:
+def _child_loop(conn: Connection, evaluator: Evaluator, siblings: list[Connection]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    for inherited in siblings:  # the parent's ends of the other pipes, copied by the fork: without this a
+        inherited.close()       # pipe never reaches EOF, and we would outlive a killed parent (and its port)
     os.nice(QUERY_NICENESS)
     while True:
         try:
@@ -62,6 +64,7 @@ class QueryPool:
         self._context = mp.get_context("fork")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._spawning = threading.Lock()
         self._workers: list[_Worker] = []
         self.killed = 0
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
@@ -69,13 +72,17 @@ class QueryPool:
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(target=_child_loop, args=(child, self._evaluator), daemon=True)
-        process.start()
-        child.close()
-        worker = _Worker(process, parent)
-        with self._lock:
-            self._workers.append(worker)
+        with self._spawning:  # one fork at a time, so each child knows every pipe end it inherits
+            parent, child = self._context.Pipe()
+            with self._lock:
+                siblings = [w.conn for w in self._workers] + [parent]
+            process = self._context.Process(target=_child_loop, args=(child, self._evaluator, siblings),
+                                            daemon=True)
+            process.start()
+            child.close()
+            worker = _Worker(process, parent)
+            with self._lock:
+                self._workers.append(worker)
         return worker
 
     def _retire(self, worker: _Worker) -> None:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -57,9 +58,21 @@ def test_refuses_to_start_on_invalid_data(tmp_path):
 
 
 def children_of(pid: int) -> list[int]:
-    path = f"/proc/{pid}/task/{pid}/children"
-    with open(path) as fh:
-        return [int(p) for p in fh.read().split()]
+    """Children forked by any thread of ``pid`` (a query process respawned by a request thread too)."""
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in children.read_text().split()]
+    return sorted(found)
+
+
+def wait_until_serving(proc: subprocess.Popen, base: str) -> None:
+    for _ in range(120):
+        try:
+            requests.get(base, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.25)
+    raise AssertionError("server did not start: " + proc.stdout.read())
 
 
 def test_processes_share_the_port_and_stop_together():
@@ -71,14 +84,7 @@ def test_processes_share_the_port_and_stop_together():
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}/"
-        for _ in range(120):
-            try:
-                requests.get(base, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.25)
-        else:
-            raise AssertionError("server did not start: " + proc.stdout.read())
+        wait_until_serving(proc, base)
         serving = children_of(proc.pid)
         assert len(serving) == 2
         family = serving + [q for child in serving for q in children_of(child)]
@@ -92,6 +98,33 @@ def test_processes_share_the_port_and_stop_together():
     time.sleep(0.5)
     alive = [pid for pid in family if _alive(pid)]
     assert not alive, f"left running: {alive}"
+
+
+def test_a_killed_server_leaves_no_query_process_behind():
+    """Even SIGKILL (no handler runs): each query process sees its pipe close and exits, and the port is
+    free again, including for a process respawned after a timeout from a request thread (it inherits the
+    listening socket)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), "--query-workers", "2",
+                             "--query-timeout", "1"], cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}/"
+        wait_until_serving(proc, base)
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        assert requests.get(base + "sparql", params={"query": slow}, timeout=10).status_code == 503
+        query_processes = children_of(proc.pid)
+        assert len(query_processes) == 2  # one of them forked while serving, after the timeout
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    for _ in range(50):
+        if not [pid for pid in query_processes if _alive(pid)]:
+            break
+        time.sleep(0.1)
+    assert not [pid for pid in query_processes if _alive(pid)], "query processes outlived the server"
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))  # nobody holds the port any more
 
 
 def _alive(pid: int) -> bool:
