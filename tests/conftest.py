@@ -38,6 +38,15 @@ def _clean_environment(monkeypatch):
             monkeypatch.delenv(key)
 
 
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A private copy of ontology/, data/ and shapes/ that a test may break."""
+    root = tmp_path / "root"
+    for folder in ("ontology", "data", "shapes"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    return root
+
+
 @pytest.fixture(scope="session")
 def loaded() -> Loaded:
     return load(PROJECT_ROOT, TEST_BASE)

@@ -3,7 +3,6 @@ entry changes, never reused for a refusal, and carried out in a child process wh
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,9 @@ from ljkg.checked import StartupRefused, check
 from ljkg.cli import main
 from ljkg.loading import LoadError
 from ljkg.publication import build_publication
-from ljkg.settings import PROJECT_ROOT, Settings
+from ljkg.settings import Settings
 
 BROKEN_GUEST = '\nperson:guest-from-morocco-1 schema:name "X" .\n'
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "root"
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(PROJECT_ROOT / folder, root / folder)
-    return root
 
 
 def settings_for(root: Path, cache: Path, **overrides) -> Settings:

@@ -65,26 +65,27 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
-def wait_until_serving(proc: subprocess.Popen, base: str) -> None:
+def launch(*flags: str) -> tuple[subprocess.Popen, str]:
+    """`python server.py --port P FLAGS...` from the project folder, once it answers; (process, base URL)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), *flags], cwd=PROJECT_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}/"
     for _ in range(120):
         try:
             requests.get(base, timeout=1)
-            return
+            return proc, base
         except requests.ConnectionError:
             time.sleep(0.25)
+    proc.kill()
     raise AssertionError("server did not start: " + proc.stdout.read())
 
 
 def test_processes_share_the_port_and_stop_together():
     """`--processes 2`: one port, two serving processes (each with its query processes); SIGTERM to the
     parent stops every one of them."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), "--processes", "2",
-                             "--query-workers", "1"], cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc, base = launch("--processes", "2", "--query-workers", "1")
     try:
-        base = f"http://127.0.0.1:{port}/"
-        wait_until_serving(proc, base)
         serving = children_of(proc.pid)
         assert len(serving) == 2
         family = serving + [q for child in serving for q in children_of(child)]
@@ -104,13 +105,8 @@ def test_a_killed_server_leaves_no_query_process_behind():
     """Even SIGKILL (no handler runs): each query process sees its pipe close and exits, and the port is
     free again, including for a process respawned after a timeout from a request thread (it inherits the
     listening socket)."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), "--query-workers", "2",
-                             "--query-timeout", "1"], cwd=PROJECT_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc, base = launch("--query-workers", "2", "--query-timeout", "1")
     try:
-        base = f"http://127.0.0.1:{port}/"
-        wait_until_serving(proc, base)
         slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         assert requests.get(base + "sparql", params={"query": slow}, timeout=10).status_code == 503
         query_processes = children_of(proc.pid)
@@ -124,7 +120,7 @@ def test_a_killed_server_leaves_no_query_process_behind():
         time.sleep(0.1)
     assert not [pid for pid in query_processes if _alive(pid)], "query processes outlived the server"
     with socket.socket() as again:
-        again.bind(("127.0.0.1", port))  # nobody holds the port any more
+        again.bind(("127.0.0.1", int(base.rsplit(":", 1)[1].strip("/"))))  # nobody holds the port any more
 
 
 def _alive(pid: int) -> bool:

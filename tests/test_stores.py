@@ -3,7 +3,6 @@ errors. That the publisher behaves the same on all three is the `served` fixture
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,11 @@ from conftest import TEST_BASE, start_oxigraph, start_server, stop_server
 
 from ljkg.cli import main
 from ljkg.publication import StoreUnavailable, build_publication
-from ljkg.settings import PROJECT_ROOT, Settings
+from ljkg.settings import Settings
 
 
 def load(*args: str):
     return CliRunner().invoke(main, ["load", "--base-uri", TEST_BASE, *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    root = tmp_path / "root"
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(PROJECT_ROOT / folder, root / folder)
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,8 @@ that does not parse; `--format turtle` prints the SHACL report graph."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from conftest import TEST_BASE
 from rdflib import RDF, Graph, Literal, Namespace
@@ -19,13 +17,6 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 
 def run(*args: str):
     return CliRunner().invoke(main, ["validate", "--base-uri", TEST_BASE, *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    for folder in ("ontology", "data", "shapes"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
-    return tmp_path
 
 
 def test_real_data_conforms_and_counts_classes():
