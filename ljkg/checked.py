@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from .iris import Namespaces
 from .loading import GRAPH_FOLDERS, LoadError, fingerprint, source_files
+from .querypool import die_with_parent
 from .settings import Settings
 from .store.oxigraph import files_by_graph
 
@@ -38,8 +39,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 CONFORMS = b"<http://www.w3.org/ns/shacl#conforms>"
-# Settings that change only how the server runs, never a triple of the metadata graph.
-NOT_IN_METADATA = {"host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
+# Settings that change only how the server runs, never a triple of the metadata graph (the base IRI is
+# in the dataset version already, as resolved: `--base-uri` given or derived from host and port).
+NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
                    "query_workers", "max_query_length", "incoming_limit", "cache_max_age"}
 
 
@@ -130,7 +132,7 @@ def _in_child(settings: Settings, progress: Progress | None) -> bytes:
     """Run `prepare` in a forked child; its progress lines and its answer come back through a pipe."""
     context = mp.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_prepare_and_send, args=(settings, sending), daemon=True)
+    child = context.Process(target=_prepare_and_send, args=(settings, sending, os.getpid()), daemon=True)
     child.start()
     sending.close()
     kind, payload = "error", "the validation process died (out of memory?)"
@@ -149,7 +151,8 @@ def _in_child(settings: Settings, progress: Progress | None) -> bytes:
     raise RuntimeError(payload)
 
 
-def _prepare_and_send(settings: Settings, sending) -> None:
+def _prepare_and_send(settings: Settings, sending, parent_pid: int) -> None:
+    die_with_parent(parent_pid)  # a server killed while validating must not leave gigabytes behind
     try:
         sending.send(("ok", prepare(settings, lambda message: sending.send(("progress", message)))))
     except LoadError as exc:

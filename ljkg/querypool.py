@@ -8,6 +8,7 @@ The request thread waits at most the time limit; on expiry the child is killed a
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import logging
 import multiprocessing as mp
@@ -33,7 +34,23 @@ Evaluator = Callable[[QueryJob], Answer]
 QUERY_NICENESS = 10
 
 
-def _child_loop(conn: Connection, evaluator: Evaluator, siblings: list[Connection]) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this forked process when its parent dies, busy or not (Linux).
+
+    A query inside Oxigraph never returns to Python, so a process cannot notice by itself that the server
+    was killed (`kill -9`, the OOM killer); without this it would run on and could keep the server's port.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before we asked
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _child_loop(conn: Connection, evaluator: Evaluator, siblings: list[Connection], parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     for inherited in siblings:  # the parent's ends of the other pipes, copied by the fork: without this a
         inherited.close()       # pipe never reaches EOF, and we would outlive a killed parent (and its port)
@@ -76,8 +93,8 @@ class QueryPool:
             parent, child = self._context.Pipe()
             with self._lock:
                 siblings = [w.conn for w in self._workers] + [parent]
-            process = self._context.Process(target=_child_loop, args=(child, self._evaluator, siblings),
-                                            daemon=True)
+            process = self._context.Process(target=_child_loop,
+                                            args=(child, self._evaluator, siblings, os.getpid()), daemon=True)
             process.start()
             child.close()
             worker = _Worker(process, parent)

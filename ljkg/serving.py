@@ -18,6 +18,7 @@ import sys
 
 from .loading import LoadError
 from .publication import Publication, StartupRefused, StoreUnavailable, build_publication, start_query_processes
+from .querypool import die_with_parent
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,13 @@ def run(settings: Settings) -> int:
     _announce(pub, settings)
     if single:
         try:
-            _serve(pub, settings, sockets=None)
+            server = _server(pub, settings, sockets=None)
+        except OSError as exc:
+            pub.store.close()
+            return _cannot_listen(settings, exc)
+        try:
+            server.print_listen("Serving on http://{}:{}")
+            server.run()
         finally:
             pub.store.close()
         return 0
@@ -68,28 +75,35 @@ def _announce(pub: Publication, settings: Settings) -> None:
           f"{processes} — SPARQL at {pub.namespaces.base}sparql", flush=True)
 
 
-def _serve(pub: Publication, settings: Settings, sockets: list[socket.socket] | None) -> None:
+def _server(pub: Publication, settings: Settings, sockets: list[socket.socket] | None):
+    """The waitress server for our app, on the given sockets or bound to host:port (OSError if it can't)."""
     from waitress import create_server
 
     from .app import create_app
 
     app = create_app(settings, publication=pub)
     where = {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
-    server = create_server(app, threads=settings.workers, ident="ljkg", channel_timeout=60,
-                           clear_untrusted_proxy_headers=True, **where)
-    if sockets is None:
-        server.print_listen("Serving on http://{}:{}")
-    server.run()
+    return create_server(app, threads=settings.workers, ident="ljkg", channel_timeout=60,
+                         clear_untrusted_proxy_headers=True, **where)
+
+
+def _cannot_listen(settings: Settings, exc: OSError) -> int:
+    print(f"error: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
+    return 2
 
 
 def _run_processes(settings: Settings, shared: Publication | None) -> int:
     """Bind once, fork N serving processes, and stop them all when one dies or we are told to stop."""
-    listener = socket.create_server((settings.host, settings.port), backlog=2048)
+    try:
+        listener = socket.create_server((settings.host, settings.port), backlog=2048)
+    except OSError as exc:
+        return _cannot_listen(settings, exc)
     children: list[int] = []
+    parent_pid = os.getpid()
     for _ in range(settings.processes):
         pid = os.fork()
         if pid == 0:
-            os._exit(_child(settings, shared, listener))
+            os._exit(_child(settings, shared, listener, parent_pid))
         children.append(pid)
     listener.close()
 
@@ -115,7 +129,8 @@ def _run_processes(settings: Settings, shared: Publication | None) -> int:
     return status
 
 
-def _child(settings: Settings, shared: Publication | None, listener: socket.socket) -> int:
+def _child(settings: Settings, shared: Publication | None, listener: socket.socket, parent_pid: int) -> int:
+    die_with_parent(parent_pid)  # a killed parent takes its serving processes (and so their query ones) along
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     if shared is None:
         pub, failure = _publication(settings, start_queries=True)
@@ -131,7 +146,7 @@ def _child(settings: Settings, shared: Publication | None, listener: socket.sock
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        _serve(pub, settings, sockets=[listener])
+        _server(pub, settings, sockets=[listener]).run()
     finally:
         pub.store.close()
     return 0

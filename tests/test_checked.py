@@ -117,3 +117,11 @@ def test_load_reports_the_child_progress_then_the_reuse(copy: Path, tmp_path: Pa
     second = load("two")
     assert second.exit_code == 0, second.output
     assert "reused from" in second.output and "validated with SHACL" not in second.output
+
+
+def test_the_same_base_given_or_derived_shares_the_entry(copy: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    derived = Settings.from_env({}, data=str(copy), cache_dir=str(cache))  # http://127.0.0.1:5000/
+    check(derived)
+    assert check(Settings.from_env({}, data=str(copy), cache_dir=str(cache), base_uri=derived.base)).reused
+    assert not check(Settings.from_env({}, data=str(copy), cache_dir=str(cache), port=5001)).reused

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -102,25 +104,63 @@ def test_processes_share_the_port_and_stop_together():
 
 
 def test_a_killed_server_leaves_no_query_process_behind():
-    """Even SIGKILL (no handler runs): each query process sees its pipe close and exits, and the port is
-    free again, including for a process respawned after a timeout from a request thread (it inherits the
-    listening socket)."""
-    proc, base = launch("--query-workers", "2", "--query-timeout", "1")
+    """Even SIGKILL (no handler runs), even with a query running: the kernel takes the query processes
+    along, including one respawned from a request thread after a timeout (it inherited the listening
+    socket), and the port is free again."""
+    proc, base = launch("--query-workers", "2", "--query-timeout", "2")
+    slow = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}
     try:
-        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-        assert requests.get(base + "sparql", params={"query": slow}, timeout=10).status_code == 503
+        assert requests.get(base + "sparql", params=slow, timeout=10).status_code == 503
         query_processes = children_of(proc.pid)
         assert len(query_processes) == 2  # one of them forked while serving, after the timeout
+        busy = threading.Thread(target=lambda: _quietly(requests.get, base + "sparql", params=slow, timeout=10))
+        busy.start()
+        time.sleep(0.5)  # the killed server leaves a query process in the middle of a query
     finally:
         proc.kill()
         proc.wait(timeout=10)
+    _assert_all_gone(query_processes, base)
+
+
+def test_a_killed_multi_process_server_takes_every_process_along():
+    proc, base = launch("--processes", "2", "--query-workers", "1")
+    try:
+        serving = children_of(proc.pid)
+        family = serving + [q for child in serving for q in children_of(child)]
+        assert len(family) == 4
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    _assert_all_gone(family, base)
+
+
+def test_a_port_in_use_is_one_clear_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "server.py", "--port", str(port)], cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert "Traceback" not in done.stderr
+
+
+def _quietly(call, *args, **kwargs) -> None:
+    with contextlib.suppress(requests.RequestException):
+        call(*args, **kwargs)
+
+
+def _assert_all_gone(pids: list[int], base: str) -> None:
     for _ in range(50):
-        if not [pid for pid in query_processes if _alive(pid)]:
+        if not [pid for pid in pids if _alive(pid)]:
             break
         time.sleep(0.1)
-    assert not [pid for pid in query_processes if _alive(pid)], "query processes outlived the server"
-    with socket.socket() as again:
-        again.bind(("127.0.0.1", int(base.rsplit(":", 1)[1].strip("/"))))  # nobody holds the port any more
+    assert not [pid for pid in pids if _alive(pid)], "processes outlived the server"
+    with socket.socket() as again:  # a new server can listen (as waitress does, past TIME_WAIT): no one else does
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", int(base.rsplit(":", 1)[1].strip("/"))))
+        again.listen()
 
 
 def _alive(pid: int) -> bool:
