@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 CONFORMS = b"<http://www.w3.org/ns/shacl#conforms>"
+KEEP = 16  # entries kept in the cache folder, the most recently used first
 # Settings that change only how the server runs, never a triple of the metadata graph (the base IRI is
 # in the dataset version already, as resolved: `--base-uri` given or derived from host and port).
 NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
@@ -81,6 +82,8 @@ def check(settings: Settings, progress: Progress | None = None) -> Checked:
     entry = folder / f"{version}-{_producer_digest(settings)}.nt" if folder else None
     kept = _kept(entry) if entry is not None else None
     if kept is not None:
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # recently used: pruned last
         say(f"validation of version {version} reused from {entry}")
         return Checked(namespaces, version, modified, files, kept, reused=True)
     metadata = _in_child(settings, progress)
@@ -124,6 +127,8 @@ def _keep(entry: Path, metadata: bytes) -> None:
         with tempfile.NamedTemporaryFile(dir=entry.parent, prefix=".", suffix=".tmp", delete=False) as fh:
             fh.write(metadata)
         os.replace(fh.name, entry)
+        for old in sorted(entry.parent.glob("*.nt"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]:
+            old.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("cannot keep the validation in %s: %s", entry.parent, exc)
 

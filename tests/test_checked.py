@@ -125,3 +125,19 @@ def test_the_same_base_given_or_derived_shares_the_entry(copy: Path, tmp_path: P
     check(derived)
     assert check(Settings.from_env({}, data=str(copy), cache_dir=str(cache), base_uri=derived.base)).reused
     assert not check(Settings.from_env({}, data=str(copy), cache_dir=str(cache), port=5001)).reused
+
+
+def test_the_cache_keeps_the_most_recently_used_entries(copy: Path, tmp_path: Path):
+    import os
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for n in range(20):
+        old = cache / f"{n:016x}-000000000000.nt"
+        old.write_bytes(b"")
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    checked = check(settings_for(copy, cache))
+    left = entries(cache)
+    assert len(left) == 16
+    assert [p for p in left if p.name.startswith(checked.version + "-")]  # the new one stays
+    assert cache / f"{0:016x}-000000000000.nt" not in left  # the oldest went first
