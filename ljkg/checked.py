@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from .iris import Namespaces
 from .loading import GRAPH_FOLDERS, LoadError, fingerprint, source_files
-from .querypool import die_with_parent
+from .processes import die_with_parent
 from .settings import Settings
 from .store.oxigraph import files_by_graph
 

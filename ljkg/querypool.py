@@ -8,7 +8,6 @@ The request thread waits at most the time limit; on expiry the child is killed a
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import logging
 import multiprocessing as mp
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from . import errors
+from .processes import die_with_parent
 from .sparql import Answer, QueryJob
 
 log = logging.getLogger(__name__)
@@ -32,21 +32,6 @@ Evaluator = Callable[[QueryJob], Answer]
 # triples and 8 clients, point lookups' p50 went from 5.5 to 2.8 ms, throughput unchanged, while slow
 # queries (label search) took longer (bench/compare.py --sizes 100k --targets ljkg-memory --clients 8).
 QUERY_NICENESS = 10
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Have the kernel SIGKILL this forked process when its parent dies, busy or not (Linux).
-
-    A query inside Oxigraph never returns to Python, so a process cannot notice by itself that the server
-    was killed (`kill -9`, the OOM killer); without this it would run on and could keep the server's port.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent_pid:  # the parent died before we asked
-        os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1
 
 
 def _child_loop(conn: Connection, evaluator: Evaluator, siblings: list[Connection], parent_pid: int) -> None:

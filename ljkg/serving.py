@@ -17,8 +17,8 @@ import socket
 import sys
 
 from .loading import LoadError
+from .processes import die_with_parent
 from .publication import Publication, StartupRefused, StoreUnavailable, build_publication, start_query_processes
-from .querypool import die_with_parent
 from .settings import Settings
 
 log = logging.getLogger(__name__)

@@ -76,6 +76,7 @@ def launch(*flags: str) -> tuple[subprocess.Popen, str]:
     for _ in range(120):
         try:
             requests.get(base, timeout=1)
+            assert _listening(port)  # so the check that a killed server's port is free can fail
             return proc, base
         except requests.ConnectionError:
             time.sleep(0.25)
@@ -157,10 +158,21 @@ def _assert_all_gone(pids: list[int], base: str) -> None:
             break
         time.sleep(0.1)
     assert not [pid for pid in pids if _alive(pid)], "processes outlived the server"
-    with socket.socket() as again:  # a new server can listen (as waitress does, past TIME_WAIT): no one else does
-        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        again.bind(("127.0.0.1", int(base.rsplit(":", 1)[1].strip("/"))))
-        again.listen()
+    port = int(base.rsplit(":", 1)[1].strip("/"))
+    for _ in range(30):  # the kernel closes a dead process's sockets as it reaps it
+        if not _listening(port):
+            break
+        time.sleep(0.1)
+    assert not _listening(port), f"something still listens on port {port}"
+
+
+def _listening(port: int) -> bool:
+    """Whether any socket listens on 127.0.0.1:port (connections left in TIME_WAIT etc. do not count)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and int(local.split(":")[1], 16) == port:
+            return True
+    return False
 
 
 def _alive(pid: int) -> bool:
