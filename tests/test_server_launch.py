@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -11,8 +13,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
+from ljkg.querypool import LOWEST_PRIORITY, QUERY_NICENESS
 from ljkg.settings import PROJECT_ROOT
 
 
@@ -67,10 +71,10 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
-def launch(*flags: str) -> tuple[subprocess.Popen, str]:
+def launch(*flags: str, prefix: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     """`python server.py --port P FLAGS...` from the project folder, once it answers; (process, base URL)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), *flags], cwd=PROJECT_ROOT,
+    proc = subprocess.Popen([*prefix, sys.executable, "server.py", "--port", str(port), *flags], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}/"
     for _ in range(120):
@@ -145,6 +149,58 @@ def test_a_port_in_use_is_one_clear_line():
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
     assert "Traceback" not in done.stderr
+
+
+# About 2 s on the embedded data (3.4M rows counted), so it is still running when we look.
+LONG_QUERY = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f "
+              "FILTER(STRLEN(STR(?c)) > STRLEN(STR(?f))) }")
+WITHOUT_CAP_SYS_NICE = ("setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice")
+
+
+def _may_restore_priority() -> bool:
+    """Read from /proc and the rlimit, not from the code under test."""
+    status = Path("/proc/self/status").read_text()
+    effective = int(next(line for line in status.splitlines() if line.startswith("CapEff")).split()[1], 16)
+    cap_sys_nice = 23
+    return bool(effective >> cap_sys_nice & 1) or resource.getrlimit(resource.RLIMIT_NICE)[0] >= 20 - QUERY_NICENESS
+
+
+@pytest.mark.parametrize("privileged", [True, False], ids=["may-restore", "may-not-restore"])
+def test_a_long_query_yields_the_cpu_until_it_answers(privileged):
+    """Past DEMOTE_AFTER a query runs at the lowest priority, so cheap ones overtake it, and its process
+    gets its priority back once it answers. A server that could not give it back demotes nothing."""
+    prefix: tuple[str, ...] = ()
+    if privileged and not _may_restore_priority():
+        pytest.skip("this test process has neither CAP_SYS_NICE nor RLIMIT_NICE >= 10")
+    if not privileged and _may_restore_priority():
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            pytest.skip("cannot drop CAP_SYS_NICE here")
+        prefix = WITHOUT_CAP_SYS_NICE
+    proc, base = launch("--query-workers", "2", "--query-timeout", "60", prefix=prefix)
+    try:
+        query_processes = children_of(proc.pid)
+        assert len(query_processes) == 2
+        niceness = os.getpriority(os.PRIO_PROCESS, 0) + QUERY_NICENESS
+        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in query_processes} == {niceness}
+        answers: list[requests.Response] = []
+        running = threading.Thread(target=lambda: answers.append(
+            requests.get(base + "sparql", params={"query": LONG_QUERY}, headers={"Accept": "text/csv"}, timeout=60)))
+        running.start()
+        seen = set()
+        for _ in range(20):
+            time.sleep(0.05)
+            seen |= {os.getpriority(os.PRIO_PROCESS, pid) for pid in query_processes}
+        cheap = requests.get(base + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+        assert cheap.status_code == 200 and cheap.json()["boolean"] is True
+        running.join(timeout=60)
+        assert answers and answers[0].status_code == 200 and int(answers[0].text.split()[1]) > 1_000_000
+        assert seen == ({niceness, LOWEST_PRIORITY} if privileged else {niceness})
+        assert children_of(proc.pid) == query_processes  # nothing was killed or replaced
+        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in query_processes} == {niceness}
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=10)[0]
+    assert ("long queries keep their CPU priority" in output) is not privileged
 
 
 def _quietly(call, *args, **kwargs) -> None:
