@@ -47,6 +47,7 @@ class SizeContext:
     oxigraph_cmd: str
     store: Any = None  # the in-process reference store (pyoxigraph)
     shared: dict = field(default_factory=dict)  # preparations reused by several targets
+    validation_cache: Path | None = None  # kept across runs (--reuse-validation); else one in `work`, emptied
 
     def files(self, folder: str) -> list[Path]:
         return sorted(p for p in (self.root / folder).glob("*.ttl") if p.is_file())
@@ -162,8 +163,9 @@ def _ljkg_serve_argv(ctx: SizeContext, port: int, *extra: str) -> list[str]:
 
 
 def _ljkg_cache(ctx: SizeContext) -> Path:
-    """The validation cache every ljkg target of a size shares; `_ljkg_store` empties it first."""
-    return ctx.work / "ljkg-cache"
+    """The validation cache every ljkg target of a size shares; `_ljkg_store` empties it first, unless
+    it is one kept across runs."""
+    return ctx.validation_cache or ctx.work / "ljkg-cache"
 
 
 def _ljkg_store(ctx: SizeContext) -> tuple[Path, float, int]:
@@ -178,7 +180,9 @@ def _ljkg_store(ctx: SizeContext) -> tuple[Path, float, int]:
             raise result
         return result
     store = ctx.work / "ljkg-store"
-    subprocess.run(["rm", "-rf", str(store), str(_ljkg_cache(ctx))], check=False)
+    subprocess.run(["rm", "-rf", str(store)], check=False)
+    if ctx.validation_cache is None:
+        subprocess.run(["rm", "-rf", str(_ljkg_cache(ctx))], check=False)
     argv = [*ctx.ljkg_cmd, "load", "--store", str(store), "--data", str(ctx.root), "--base-uri", ctx.base,
             "--cache-dir", str(_ljkg_cache(ctx)),
             "--query-timeout", f"{ctx.server_timeout:g}"]  # as served: the service description states it
