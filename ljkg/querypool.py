@@ -67,6 +67,7 @@ def _child_loop(conn: Connection, evaluator: Evaluator, siblings: list[Connectio
 class _Worker:
     process: mp.Process
     conn: Connection
+    stuck_low: bool = False  # demoted, and its priority could not be given back: replace it
 
 
 class QueryPool:
@@ -79,12 +80,8 @@ class QueryPool:
         self._spawning = threading.Lock()
         self._workers: list[_Worker] = []
         self.killed = 0
-        self.demoted = 0
         self.query_niceness = min(LOWEST_PRIORITY, os.getpriority(os.PRIO_PROCESS, 0) + QUERY_NICENESS)
-        self.demotes = self.query_niceness < LOWEST_PRIORITY and may_raise_priority_to(self.query_niceness)
-        if not self.demotes:
-            log.info("long queries keep their CPU priority: restoring one needs CAP_SYS_NICE or "
-                     "RLIMIT_NICE >= %d (ulimit -e, systemd LimitNICE=)", 20 - self.query_niceness)
+        self.demotes = self._may_demote()
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
         for _ in range(max(1, size)):
             self._idle.put(self._spawn())
@@ -102,6 +99,23 @@ class QueryPool:
             with self._lock:
                 self._workers.append(worker)
         return worker
+
+    def _may_demote(self) -> bool:
+        """Warn (a deployment may want to grant it) when long queries cannot be demoted."""
+        if self.query_niceness >= LOWEST_PRIORITY:
+            log.warning("query processes already run at nice %d (the server's own nice plus %d): long queries "
+                        "cannot be given a lower priority than cheap ones", LOWEST_PRIORITY, QUERY_NICENESS)
+            return False
+        if not may_raise_priority_to(self.query_niceness):
+            log.warning("long queries keep their CPU priority: giving a query process its nice %d back needs "
+                        "CAP_SYS_NICE or RLIMIT_NICE >= %d (systemd LimitNICE=%d)", self.query_niceness,
+                        20 - self.query_niceness, 20 - self.query_niceness)
+            return False
+        return True
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        self._retire(worker)
+        return self._spawn()
 
     def _retire(self, worker: _Worker) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -124,17 +138,17 @@ class QueryPool:
         try:
             worker.conn.send(job)
             if not self._answered_within(worker, remaining):
-                self._retire(worker)
-                worker = self._spawn()
+                worker = self._replace(worker)
                 raise errors.QueryTimeout(
                     f"the query ran longer than the time limit of {self._timeout:g} s and was stopped; "
                     "narrow it (LIMIT, more specific patterns) and try again",
                     retry_after=max(1, int(self._timeout)),
                 )
             status, payload = worker.conn.recv()
+            if worker.stuck_low:
+                worker = self._replace(worker)
         except (EOFError, OSError, BrokenPipeError):
-            self._retire(worker)
-            worker = self._spawn()
+            worker = self._replace(worker)
             raise errors.rebuild(500, "Internal Server Error", "the query process died", {}) from None
         finally:
             self._idle.put(worker)
@@ -146,13 +160,19 @@ class QueryPool:
         if not self.demotes or remaining <= DEMOTE_AFTER or worker.conn.poll(DEMOTE_AFTER):
             return worker.conn.poll(remaining)
         pid = worker.process.pid
-        with contextlib.suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)
             os.setpriority(os.PRIO_PROCESS, pid, LOWEST_PRIORITY)
-        self.demoted += 1
         answered = worker.conn.poll(remaining - DEMOTE_AFTER)
         if answered:  # (a process that timed out is killed instead)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
+            try:
                 os.setpriority(os.PRIO_PROCESS, pid, self.query_niceness)
+            except ProcessLookupError:
+                pass
+            except PermissionError:  # the right was taken away since the start (prlimit): stop demoting
+                log.warning("could not give query process %d its priority back; long queries are no longer "
+                            "demoted, and the process is replaced", pid)
+                self.demotes = False
+                worker.stuck_low = True
         return answered
 
     def close(self) -> None:
