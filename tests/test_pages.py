@@ -76,3 +76,17 @@ def test_ontology_documentation(served, http):
     assert r.status_code == 200
     assert "memberOf" in r.text or "hostedBy" in r.text
     assert 'lang="sl"' in r.text and 'lang="en"' in r.text
+
+
+def test_each_quoted_passage_matches_its_character_offsets(served, browser):
+    """The caption's "characters N–M" point at exactly the quoted text in the source file."""
+    from ljkg.settings import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "source" / "mednarodno-sodelovanje.sl.txt").read_text(encoding="utf-8")
+    browser.get(served.url("id/place/ljubljana?lang=en"))
+    figures = browser.find_elements(By.CSS_SELECTOR, "#sources figure")
+    assert figures
+    for figure in figures:
+        caption = figure.find_element(By.TAG_NAME, "figcaption").text
+        start, end = (int(n) for n in caption.rsplit("characters ", 1)[1].split("–"))
+        assert figure.find_element(By.TAG_NAME, "blockquote").text == text[start:end]
