@@ -197,6 +197,7 @@ def _ljkg_store(ctx: SizeContext) -> tuple[Path, float, int]:
         ctx.shared["ljkg-store"] = TargetFailed(f"ljkg load exited {code}: {procs.log_tail(log)}")
         raise ctx.shared["ljkg-store"]
     ctx.shared["ljkg-store"] = (store, seconds, sampler.peak_kib)
+    ctx.shared["validation-reused"] = "reused from" in log.read_text(encoding="utf-8", errors="replace")
     return ctx.shared["ljkg-store"]
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,17 +45,26 @@ def memory_mib() -> dict[str, int]:
 def in_child(work: Callable[[], str]) -> str:
     """Run `work` in a forked child and return what it reports (the parent's memory stays untouched)."""
     reading, writing = os.pipe()
+    sys.stdout.flush()  # or the child's exit would print the parent's buffered lines again
     pid = os.fork()
     if pid == 0:
-        os.close(reading)
-        os.write(writing, work().encode())
-        os._exit(0)
+        status = 1
+        try:
+            os.close(reading)
+            os.write(writing, work().encode())
+            status = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(status)  # never run on into the parent's code
     os.close(writing)
     report = b""
     while chunk := os.read(reading, 65536):
         report += chunk
     os.close(reading)
-    os.waitpid(pid, 0)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise SystemExit(f"the measuring child failed (wait status {status})")
     return report.decode()
 
 
