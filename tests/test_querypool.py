@@ -37,49 +37,53 @@ def priorities(monkeypatch):
     return Recorder
 
 
-def test_a_quick_query_is_not_demoted(priorities):
-    pool = QueryPool(sleep_then_answer, size=1, timeout=5)
-    try:
-        assert pool.run(0) == "slept 0"
-        assert priorities.calls == []
-    finally:
+@pytest.fixture
+def one_process_pool():
+    """A pool of one query process that sleeps as long as it is told; closed after the test."""
+    pools: list[QueryPool] = []
+
+    def start(timeout: float = 5) -> tuple[QueryPool, int]:
+        pools.append(QueryPool(sleep_then_answer, size=1, timeout=timeout))
+        return pools[-1], pools[-1]._workers[0].process.pid
+
+    yield start
+    for pool in pools:
         pool.close()
 
 
-def test_a_long_query_is_demoted_then_restored(priorities):
-    pool = QueryPool(sleep_then_answer, size=1, timeout=5)
-    try:
-        pid = pool._workers[0].process.pid
-        assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"
-        assert priorities.calls == [(pid, LOWEST_PRIORITY), (pid, pool.query_niceness)]
-        assert [w.process.pid for w in pool._workers] == [pid]
-    finally:
-        pool.close()
+def pids(pool: QueryPool) -> list[int]:
+    return [worker.process.pid for worker in pool._workers]
 
 
-def test_a_query_over_the_limit_is_killed_not_restored(priorities):
-    pool = QueryPool(sleep_then_answer, size=1, timeout=0.5)
-    try:
-        pid = pool._workers[0].process.pid
-        with pytest.raises(errors.QueryTimeout):
-            pool.run(10)
-        assert priorities.calls == [(pid, LOWEST_PRIORITY)]
-        assert pool.killed == 1 and [w.process.pid for w in pool._workers] != [pid]
-    finally:
-        pool.close()
+def test_a_quick_query_is_not_demoted(priorities, one_process_pool):
+    pool, _ = one_process_pool()
+    assert pool.run(0) == "slept 0"
+    assert priorities.calls == []
 
 
-def test_a_priority_that_cannot_be_restored_stops_demotion_and_replaces_the_process(priorities, caplog):
+def test_a_long_query_is_demoted_then_restored(priorities, one_process_pool):
+    pool, pid = one_process_pool()
+    assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"
+    assert priorities.calls == [(pid, LOWEST_PRIORITY), (pid, pool.query_niceness)]
+    assert pids(pool) == [pid]
+
+
+def test_a_query_over_the_limit_is_killed_not_restored(priorities, one_process_pool):
+    pool, pid = one_process_pool(timeout=0.5)
+    with pytest.raises(errors.QueryTimeout):
+        pool.run(10)
+    assert priorities.calls == [(pid, LOWEST_PRIORITY)]
+    assert pool.killed == 1 and pids(pool) != [pid]
+
+
+def test_a_priority_that_cannot_be_restored_stops_demotion_and_replaces_the_process(priorities, one_process_pool,
+                                                                                    caplog):
     priorities.refuse_restore = True
-    pool = QueryPool(sleep_then_answer, size=1, timeout=5)
-    try:
-        pid = pool._workers[0].process.pid
-        assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"  # the answer still arrives
-        assert "could not give query process" in caplog.text
-        assert pool.demotes is False
-        assert [w.process.pid for w in pool._workers] != [pid]  # no process is left stuck at nice 19
-        priorities.calls.clear()
-        assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"
-        assert priorities.calls == []
-    finally:
-        pool.close()
+    pool, pid = one_process_pool()
+    assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"  # the answer still arrives
+    assert "could not give query process" in caplog.text
+    assert pool.demotes is False
+    assert pids(pool) != [pid]  # no process is left stuck at nice 19
+    priorities.calls.clear()
+    assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"
+    assert priorities.calls == []
