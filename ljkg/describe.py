@@ -90,14 +90,16 @@ def describe(store: Store, iri: str, incoming_limit: int) -> Description:
 
 def nested_relations(store: Store, node: str, limit: int) -> list[ox.Triple]:
     """Triples of the n-ary relations linked to the resource and of their intervals and instants."""
-    classes = " ".join(f"<{c}>" for c in RELATION_CLASSES)
+    classes = ", ".join(f"<{c}>" for c in RELATION_CLASSES)
     # the relation and its time chain are reached from ?r in the same group as the sub-select, so ?r is
-    # bound there (a BIND in a group of its own would see ?r unbound and match every triple)
+    # bound there (a BIND in a group of its own would see ?r unbound and match every triple). The classes
+    # are a FILTER, not VALUES: Oxigraph started from VALUES and read every relation of those classes
+    # (15 ms a page at 1M, 0.2 ms now, same answers)
     return store.construct(f"""
         CONSTRUCT {{ ?x ?p ?o }} WHERE {{
           {{ {{ SELECT DISTINCT ?r WHERE {{
                 {{ ?r ?in {node} }} UNION {{ {node} ?out ?r }}
-                ?r a ?class . VALUES ?class {{ {classes} }} }} LIMIT {int(limit)} }}
+                ?r a ?class . FILTER(?class IN ({classes})) }} LIMIT {int(limit)} }}
              ?r ({TIME_PATH})* ?x }}
           UNION {{ {node} ({TIME_PATH})+ ?x }}
           ?x ?p ?o
