@@ -278,7 +278,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per measured phase [20]")
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"subset of: {', '.join(TARGETS)}")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run in about a minute: real data, 2 s phases, 30 instances per kind")
+                        help="smoke run in about 75 s: real data, 1.5 s phases, 30 instances per kind")
     parser.add_argument("--seed", type=int, default=1, help="seed for the data and the workload [1]")
     parser.add_argument("--instances", type=int, default=200, help="query instances per kind [200]")
     parser.add_argument("--max-rows", type=int, default=2000,

@@ -72,9 +72,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", required=True, help="a data root (ontology/ and data/ with .ttl files)")
     args = parser.parse_args()
+    files = sorted(Path(args.root).glob("ontology/*.ttl")) + sorted(Path(args.root).glob("data/*.ttl"))
+    if not files:
+        parser.error(f"{args.root} has no ontology/*.ttl or data/*.ttl: give a data root "
+                     "(bench/generate.py writes one)")
     store = ox.Store()
     started = time.monotonic()
-    for path in sorted(Path(args.root).glob("ontology/*.ttl")) + sorted(Path(args.root).glob("data/*.ttl")):
+    for path in files:
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri="http://bench.ljkg.example/",
                         to_graph=GRAPH)
     print(f"loaded {len(store):,} quads in {time.monotonic() - started:.1f} s; parent: {memory_mib()}")
