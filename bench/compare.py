@@ -144,7 +144,7 @@ def run_size(size: str, args: argparse.Namespace, results: dict) -> None:
     try:
         for name in args.targets:
             entry["targets"][name] = run_target(name, ctx, workload, args, label)
-            entry["validation_reused"] = ctx.shared.get("validation-reused", False)
+            entry["validation_reused"] = ctx.shared.get("validation-reused", False)  # known once ljkg loaded
             write(results, args)  # partial results survive a crash or Ctrl-C later on
     finally:
         if not args.keep_stores:

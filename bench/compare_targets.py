@@ -169,7 +169,8 @@ def _ljkg_cache(ctx: SizeContext) -> Path:
 
 
 def _ljkg_store(ctx: SizeContext) -> tuple[Path, float, int]:
-    """`ljkg load` once per size, from an empty validation cache: the one time SHACL runs for this data.
+    """`ljkg load` once per size, from an empty validation cache (unless --reuse-validation kept one): the one
+    time SHACL runs for this data.
 
     Its time and peak PSS are the "prep" of every ljkg target: the disk and remote stores are filled by it,
     and the in-memory targets then start from the files with the validation it kept (as a restart does).
