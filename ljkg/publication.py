@@ -152,7 +152,7 @@ def start_query_processes(pub: Publication) -> None:
         limits = Limits(settings.row_limit, settings.allow_remote)
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes())
-        pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout)
+        pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes)
 
 
 def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, Outcome]:

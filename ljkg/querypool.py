@@ -2,12 +2,16 @@
 
 Oxigraph evaluates a query without ever checking for cancellation (a Python signal or a thread cannot
 stop it), so /sparql queries run in forked child processes that share the loaded store copy-on-write.
-The request thread waits at most the time limit; on expiry the child is killed and replaced.
+Each process evaluates up to `threads` queries at once, one per thread (pyoxigraph releases the GIL
+while it evaluates), so the processes share one copy of what a store keeps per process: the pages of an
+in-memory store that queries write to, a disk store's block cache (bench/README.md, "Query threads").
+The request thread waits at most the time limit; on expiry the process is killed and replaced, and the
+other queries it was running start again in another one (a query only reads, so running it again is safe).
 
 A query still running after DEMOTE_AFTER is moved to the lowest CPU priority until it answers, so that
-cheap queries arriving meanwhile overtake it instead of sharing the cores with it evenly. Its process
+cheap queries arriving meanwhile overtake it instead of sharing the cores with it evenly. Its thread
 gets its priority back afterwards, which the kernel allows only with CAP_SYS_NICE or a large enough
-RLIMIT_NICE; without either, queries are not demoted (a demoted process could never be restored).
+RLIMIT_NICE; without either, queries are not demoted (a demoted thread could never be restored).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -42,14 +47,23 @@ QUERY_NICENESS = 10
 # hundreds. Past this, a query yields the CPU to any other (bench/README.md, "Long queries yield").
 DEMOTE_AFTER = 0.05
 LOWEST_PRIORITY = 19
+STARTUP_WAIT = 30.0  # seconds a new query process may take to report its threads
 
 
-def _child_loop(conn: Connection, evaluator: Evaluator, siblings: list[Connection], parent_pid: int) -> None:
+def _host_main(conns: list[Connection], evaluator: Evaluator, siblings: list[Connection], parent_pid: int) -> None:
+    """A query process: one thread per pipe, the first being the main thread (so its id is the pid)."""
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     for inherited in siblings:  # the parent's ends of the other pipes, copied by the fork: without this a
         inherited.close()       # pipe never reaches EOF, and we would outlive a killed parent (and its port)
-    os.nice(QUERY_NICENESS)
+    os.nice(QUERY_NICENESS)  # before the threads start: on Linux each thread has its own, inherited at creation
+    for conn in conns[1:]:
+        threading.Thread(target=_serve, args=(conn, evaluator), daemon=True).start()
+    _serve(conns[0], evaluator)
+
+
+def _serve(conn: Connection, evaluator: Evaluator) -> None:
+    conn.send(threading.get_native_id())  # the parent demotes and restores this thread by its id
     while True:
         try:
             job = conn.recv()
@@ -63,42 +77,77 @@ def _child_loop(conn: Connection, evaluator: Evaluator, siblings: list[Connectio
             conn.send(("error", (500, "Internal Server Error", f"query evaluation failed: {exc!r}", {})))
 
 
-@dataclass
-class _Worker:
+@dataclass(eq=False)
+class _Process:
     process: mp.Process
+    threads: int
+    dead: bool = False  # killed by us: the queries it was running start again elsewhere
+
+
+@dataclass(eq=False)
+class _Slot:
+    """One query thread of a query process, and the parent's end of its pipe."""
+    host: _Process
     conn: Connection
-    stuck_low: bool = False  # demoted, and its priority could not be given back: replace it
+    thread_id: int
+    stuck_low: bool = False  # demoted, and its priority could not be given back: replace its process
+
+
+class _Retry(Exception):
+    """The query's process was killed because of another query: run it again elsewhere."""
 
 
 class QueryPool:
-    def __init__(self, evaluator: Evaluator, size: int, timeout: float) -> None:
+    """`size` query threads spread over `processes` forked processes (at most one process per thread)."""
+
+    def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1) -> None:
         self._evaluator = evaluator
         self._timeout = timeout
         self._context = mp.get_context("fork")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.Queue[_Slot] = queue.Queue()
         self._lock = threading.Lock()
-        self._spawning = threading.Lock()
-        self._workers: list[_Worker] = []
+        self._slots: list[_Slot] = []  # every slot whose pipe end is open here
+        # The kernel kills a query process when the thread that forked it ends (die_with_parent), so every
+        # fork happens in this one long-lived thread, never in a request thread.
+        self._forker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-process-forker")
         self.killed = 0
         self.query_niceness = min(LOWEST_PRIORITY, os.getpriority(os.PRIO_PROCESS, 0) + QUERY_NICENESS)
         self.demotes = self._may_demote()
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
-        for _ in range(max(1, size)):
-            self._idle.put(self._spawn())
+        size = max(1, size)
+        processes = max(1, min(processes, size))
+        for index in range(processes):
+            self._start(size // processes + (1 if index < size % processes else 0))
 
-    def _spawn(self) -> _Worker:
-        with self._spawning:  # one fork at a time, so each child knows every pipe end it inherits
-            parent, child = self._context.Pipe()
-            with self._lock:
-                siblings = [w.conn for w in self._workers] + [parent]
-            process = self._context.Process(target=_child_loop,
-                                            args=(child, self._evaluator, siblings, os.getpid()), daemon=True)
-            process.start()
+    def pids(self) -> list[int]:
+        """The live query processes."""
+        with self._lock:
+            hosts = {id(s.host): s.host for s in self._slots if not s.host.dead}
+        return [h.process.pid for h in hosts.values()]
+
+    def _start(self, threads: int) -> None:
+        """Fork a query process with `threads` query threads and make them available."""
+        self._forker.submit(self._fork, threads).result()
+
+    def _fork(self, threads: int) -> None:
+        """(Only in the forker thread: one fork at a time, so each child knows every pipe end it inherits.)"""
+        pipes = [self._context.Pipe() for _ in range(threads)]
+        with self._lock:
+            siblings = [s.conn for s in self._slots] + [parent for parent, _ in pipes]
+        process = self._context.Process(target=_host_main, daemon=True,
+                                        args=([child for _, child in pipes], self._evaluator, siblings, os.getpid()))
+        process.start()
+        host = _Process(process, threads)
+        slots = []
+        for parent, child in pipes:
             child.close()
-            worker = _Worker(process, parent)
-            with self._lock:
-                self._workers.append(worker)
-        return worker
+            if not parent.poll(STARTUP_WAIT):
+                raise RuntimeError(f"query process {process.pid} did not start within {STARTUP_WAIT:g} s")
+            slots.append(_Slot(host, parent, parent.recv()))
+        with self._lock:
+            self._slots.extend(slots)
+        for slot in slots:
+            self._idle.put(slot)
 
     def _may_demote(self) -> bool:
         """Warn (a deployment may want to grant it) when long queries cannot be demoted."""
@@ -107,81 +156,110 @@ class QueryPool:
                         "cannot be given a lower priority than cheap ones", LOWEST_PRIORITY, QUERY_NICENESS)
             return False
         if not may_raise_priority_to(self.query_niceness):
-            log.warning("long queries keep their CPU priority: giving a query process its nice %d back needs "
+            log.warning("long queries keep their CPU priority: giving a query thread its nice %d back needs "
                         "CAP_SYS_NICE or RLIMIT_NICE >= %d (systemd LimitNICE=%d)", self.query_niceness,
                         20 - self.query_niceness, 20 - self.query_niceness)
             return False
         return True
 
-    def _replace(self, worker: _Worker) -> _Worker:
-        self._retire(worker)
-        return self._spawn()
-
-    def _retire(self, worker: _Worker) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(worker.process.pid, signal.SIGKILL)
-        worker.process.join(timeout=5)
-        worker.conn.close()
+    def _kill(self, host: _Process) -> None:
+        """Kill a query process (its other queries start again elsewhere) and start its replacement."""
         with self._lock:
-            self._workers.remove(worker)
+            if host.dead:
+                return
+            host.dead = True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(host.process.pid, signal.SIGKILL)
+        host.process.join(timeout=5)
         self.killed += 1
+        self._start(host.threads)
+
+    def _forget(self, slot: _Slot) -> None:
+        slot.conn.close()
+        with self._lock:
+            self._slots.remove(slot)
+
+    def _take(self, deadline: float) -> _Slot:
+        while True:
+            try:
+                slot = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise errors.ServiceBusy(
+                    f"all query processes are busy; no slot freed within {self._timeout:g} s, try again later"
+                ) from None
+            if not slot.host.dead:
+                return slot
+            self._forget(slot)  # a killed process's idle thread
 
     def run(self, job: QueryJob) -> Answer:
-        started = time.monotonic()
-        try:
-            worker = self._idle.get(timeout=self._timeout)
-        except queue.Empty:
-            raise errors.ServiceBusy(
-                f"all query processes are busy; no slot freed within {self._timeout:g} s, try again later"
-            ) from None
-        remaining = max(0.05, self._timeout - (time.monotonic() - started))
-        try:
-            worker.conn.send(job)
-            if not self._answered_within(worker, remaining):
-                worker = self._replace(worker)
-                raise errors.QueryTimeout(
-                    f"the query ran longer than the time limit of {self._timeout:g} s and was stopped; "
-                    "narrow it (LIMIT, more specific patterns) and try again",
-                    retry_after=max(1, int(self._timeout)),
-                )
-            status, payload = worker.conn.recv()
-            if worker.stuck_low:
-                worker = self._replace(worker)
-        except (EOFError, OSError, BrokenPipeError):
-            worker = self._replace(worker)
-            raise errors.rebuild(500, "Internal Server Error", "the query process died", {}) from None
-        finally:
-            self._idle.put(worker)
-        if status == "ok":
-            return payload
-        raise errors.rebuild(*payload)
-
-    def _answered_within(self, worker: _Worker, remaining: float) -> bool:
-        if not self.demotes or remaining <= DEMOTE_AFTER or worker.conn.poll(DEMOTE_AFTER):
-            return worker.conn.poll(remaining)
-        pid = worker.process.pid
-        with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)
-            os.setpriority(os.PRIO_PROCESS, pid, LOWEST_PRIORITY)
-        answered = worker.conn.poll(remaining - DEMOTE_AFTER)
-        if answered:  # (a process that timed out is killed instead)
+        deadline = time.monotonic() + self._timeout
+        while True:
             try:
-                os.setpriority(os.PRIO_PROCESS, pid, self.query_niceness)
+                status, payload = self._run_once(job, self._take(deadline), deadline)
+            except _Retry:
+                if deadline - time.monotonic() > 0.05:
+                    continue
+                raise self._timed_out() from None
+            if status == "ok":
+                return payload
+            raise errors.rebuild(*payload)
+
+    def _run_once(self, job: QueryJob, slot: _Slot, deadline: float) -> tuple[str, object]:
+        remaining = max(0.05, deadline - time.monotonic())
+        try:
+            slot.conn.send(job)
+            if not self._answered_within(slot, remaining):
+                self._kill(slot.host)
+                self._forget(slot)
+                raise self._timed_out()
+            answer = slot.conn.recv()
+        except (EOFError, OSError):
+            self._forget(slot)
+            if slot.host.dead:  # killed for another query's sake
+                raise _Retry() from None
+            self._kill(slot.host)
+            raise errors.rebuild(500, "Internal Server Error", "the query process died", {}) from None
+        if slot.stuck_low:
+            self._kill(slot.host)
+            self._forget(slot)
+        else:
+            self._idle.put(slot)
+        return answer
+
+    def _timed_out(self) -> errors.QueryTimeout:
+        return errors.QueryTimeout(
+            f"the query ran longer than the time limit of {self._timeout:g} s and was stopped; "
+            "narrow it (LIMIT, more specific patterns) and try again",
+            retry_after=max(1, int(self._timeout)),
+        )
+
+    def _answered_within(self, slot: _Slot, remaining: float) -> bool:
+        if not self.demotes or remaining <= DEMOTE_AFTER or slot.conn.poll(DEMOTE_AFTER):
+            return slot.conn.poll(remaining)
+        thread = slot.thread_id
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)
+            os.setpriority(os.PRIO_PROCESS, thread, LOWEST_PRIORITY)
+        answered = slot.conn.poll(remaining - DEMOTE_AFTER)
+        if answered and not slot.host.dead:  # (a thread whose query timed out is killed instead)
+            try:
+                os.setpriority(os.PRIO_PROCESS, thread, self.query_niceness)
             except ProcessLookupError:
                 pass
             except PermissionError:  # the right was taken away since the start (prlimit): stop demoting
-                log.warning("could not give query process %d its priority back; long queries are no longer "
-                            "demoted, and the process is replaced", pid)
+                log.warning("could not give query process %d (thread %d) its priority back; long queries are "
+                            "no longer demoted, and the process is replaced", slot.host.process.pid, thread)
                 self.demotes = False
-                worker.stuck_low = True
+                slot.stuck_low = True
         return answered
 
     def close(self) -> None:
         with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
+            hosts = {id(s.host): s.host for s in self._slots}
+        for host in hosts.values():
             with contextlib.suppress(Exception):
-                worker.process.kill()
-                worker.process.join(timeout=2)
+                host.process.kill()
+                host.process.join(timeout=2)
+        self._forker.shutdown(wait=False)
 
 
 def may_raise_priority_to(niceness: int) -> bool:

@@ -46,11 +46,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Answer pages and /sparql from this remote SPARQL 1.1 endpoint (its default graph must be the "
             "union of its named graphs; fill it with `ljkg dump --format nquads`)."),
     Setting("processes", int, 1,
-            "HTTP server processes sharing the port (each with --workers threads and --query-workers query "
+            "HTTP server processes sharing the port (each with --workers threads and its own query "
             "processes); the in-memory store is loaded once and shared copy-on-write."),
     Setting("workers", int, 8, "Request-handling threads of the WSGI server (per process)."),
     Setting("query_workers", int, 8,
-            "Isolated processes that evaluate /sparql queries (a query over the time limit is killed)."),
+            "/sparql queries evaluated at once (one thread each, in the query processes)."),
+    Setting("query_processes", int, 2,
+            "Isolated processes the query threads are spread over; a query over the time limit is killed with "
+            "its process, whose other queries start again in another."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
@@ -91,6 +94,7 @@ class Settings:
     processes: int = BY_NAME["processes"].default
     workers: int = BY_NAME["workers"].default
     query_workers: int = BY_NAME["query_workers"].default
+    query_processes: int = BY_NAME["query_processes"].default
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default

@@ -4,6 +4,7 @@ way the kernel does). tests/test_server_launch.py checks real priorities through
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -44,15 +45,11 @@ def one_process_pool():
 
     def start(timeout: float = 5) -> tuple[QueryPool, int]:
         pools.append(QueryPool(sleep_then_answer, size=1, timeout=timeout))
-        return pools[-1], pools[-1]._workers[0].process.pid
+        return pools[-1], pools[-1].pids()[0]
 
     yield start
     for pool in pools:
         pool.close()
-
-
-def pids(pool: QueryPool) -> list[int]:
-    return [worker.process.pid for worker in pool._workers]
 
 
 def test_a_quick_query_is_not_demoted(priorities, one_process_pool):
@@ -65,7 +62,7 @@ def test_a_long_query_is_demoted_then_restored(priorities, one_process_pool):
     pool, pid = one_process_pool()
     assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"
     assert priorities.calls == [(pid, LOWEST_PRIORITY), (pid, pool.query_niceness)]
-    assert pids(pool) == [pid]
+    assert pool.pids() == [pid]
 
 
 def test_a_query_over_the_limit_is_killed_not_restored(priorities, one_process_pool):
@@ -73,7 +70,7 @@ def test_a_query_over_the_limit_is_killed_not_restored(priorities, one_process_p
     with pytest.raises(errors.QueryTimeout):
         pool.run(10)
     assert priorities.calls == [(pid, LOWEST_PRIORITY)]
-    assert pool.killed == 1 and pids(pool) != [pid]
+    assert pool.killed == 1 and pool.pids() != [pid]
 
 
 def test_a_priority_that_cannot_be_restored_stops_demotion_and_replaces_the_process(priorities, one_process_pool,
@@ -83,7 +80,81 @@ def test_a_priority_that_cannot_be_restored_stops_demotion_and_replaces_the_proc
     assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"  # the answer still arrives
     assert "could not give query process" in caplog.text
     assert pool.demotes is False
-    assert pids(pool) != [pid]  # no process is left stuck at nice 19
+    assert pool.pids() != [pid]  # no process is left stuck at nice 19
     priorities.calls.clear()
     assert pool.run(DEMOTE_AFTER * 4) == f"slept {DEMOTE_AFTER * 4}"
     assert priorities.calls == []
+
+
+@pytest.fixture
+def pool_of():
+    """Pools started by a test, closed after it."""
+    pools: list[QueryPool] = []
+
+    def start(**kwargs) -> QueryPool:
+        pools.append(QueryPool(sleep_then_answer, **kwargs))
+        return pools[-1]
+
+    yield start
+    for pool in pools:
+        pool.close()
+
+
+def in_threads(pool: QueryPool, *jobs: float, stagger: float = 0.0) -> list:
+    """Run the jobs at once (each `stagger` seconds after the previous); their answers or errors, in order."""
+    outcomes: list = [None] * len(jobs)
+
+    def one(index: int, seconds: float) -> None:
+        try:
+            outcomes[index] = pool.run(seconds)
+        except errors.PublisherError as exc:
+            outcomes[index] = exc
+
+    threads = []
+    for index, seconds in enumerate(jobs):
+        threads.append(threading.Thread(target=one, args=(index, seconds)))
+        threads[-1].start()
+        time.sleep(stagger)
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_the_threads_of_one_process_answer_at_once(pool_of):
+    pool = pool_of(size=3, timeout=5, processes=1)
+    assert len(pool.pids()) == 1
+    started = time.monotonic()
+    assert in_threads(pool, 0.5, 0.5, 0.5) == ["slept 0.5"] * 3
+    assert time.monotonic() - started < 1.4  # not one after the other (1.5 s)
+
+
+def test_threads_are_spread_over_the_processes(pool_of):
+    assert len(pool_of(size=5, timeout=5, processes=2).pids()) == 2
+    assert len(pool_of(size=2, timeout=5, processes=4).pids()) == 2  # never a process without a thread
+
+
+def test_a_query_in_the_process_of_a_timed_out_one_starts_again_and_answers(pool_of):
+    pool = pool_of(size=2, timeout=1.0, processes=1)
+    first = pool.pids()
+    over, beside = in_threads(pool, 10, 0.5, stagger=0.7)  # the second is still running at the kill (1.0 s)
+    assert isinstance(over, errors.QueryTimeout)
+    assert beside == "slept 0.5"
+    assert pool.killed == 1
+    assert len(pool.pids()) == 1 and pool.pids() != first
+
+
+def test_a_query_that_cannot_start_again_in_time_is_a_timeout(pool_of):
+    pool = pool_of(size=2, timeout=1.0, processes=1)
+    over, beside = in_threads(pool, 10, 0.9, stagger=0.3)  # restarted at 1.0 s, it would end at 1.9 s
+    assert isinstance(over, errors.QueryTimeout) and isinstance(beside, errors.QueryTimeout)
+    assert pool.killed == 2  # its second run was stopped at its own limit too
+
+
+def test_each_long_query_demotes_its_own_thread(priorities, pool_of):
+    pool = pool_of(size=2, timeout=5, processes=1)
+    threads = {slot.thread_id for slot in pool._slots}
+    assert len(threads) == 2 and pool.pids()[0] in threads  # the main thread is one of them
+    assert in_threads(pool, DEMOTE_AFTER * 4, DEMOTE_AFTER * 4) == [f"slept {DEMOTE_AFTER * 4}"] * 2
+    demoted = {thread for thread, nice in priorities.calls if nice == LOWEST_PRIORITY}
+    restored = {thread for thread, nice in priorities.calls if nice == pool.query_niceness}
+    assert demoted == restored == threads

@@ -167,9 +167,21 @@ def _may_restore_priority(prefix: tuple[str, ...] = ()) -> bool:
     return probe.returncode == 0
 
 
+def _thread_niceness(processes: list[int]) -> set[int]:
+    """The nice values of every thread of these processes (Linux keeps one per thread)."""
+    found = set()
+    for pid in processes:
+        for thread in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(ProcessLookupError, FileNotFoundError):
+                found.add(os.getpriority(os.PRIO_PROCESS, int(thread)))
+    return found
+
+
+@pytest.mark.parametrize("layout", [("--query-processes", "2"), ("--query-processes", "1")],
+                         ids=["a-thread-per-process", "two-threads-in-one-process"])
 @pytest.mark.parametrize("privileged", [True, False], ids=["may-restore", "may-not-restore"])
-def test_a_long_query_yields_the_cpu_until_it_answers(privileged):
-    """Past DEMOTE_AFTER a query runs at the lowest priority, so cheap ones overtake it, and its process
+def test_a_long_query_yields_the_cpu_until_it_answers(privileged, layout):
+    """Past DEMOTE_AFTER a query's thread runs at the lowest priority, so cheap queries overtake it, and it
     gets its priority back once it answers. A server that could not give it back demotes nothing."""
     niceness = os.getpriority(os.PRIO_PROCESS, 0) + QUERY_NICENESS
     if niceness >= LOWEST_PRIORITY:
@@ -181,11 +193,12 @@ def test_a_long_query_yields_the_cpu_until_it_answers(privileged):
         prefix = (WITHOUT_CAP_SYS_NICE if os.geteuid() == 0 else ()) + NO_PRIORITY_BACK
         if not all(shutil.which(tool) for tool in (prefix[0], "prlimit")) or _may_restore_priority(prefix):
             pytest.skip("cannot start a server here that may not restore a priority")
-    proc, base = launch("--query-workers", "2", "--query-timeout", "60", prefix=prefix)
+    proc, base = launch("--query-workers", "2", *layout, "--query-timeout", "60", prefix=prefix)
     try:
         query_processes = children_of(proc.pid)
-        assert len(query_processes) == 2
-        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in query_processes} == {niceness}
+        assert len(query_processes) == int(layout[1])
+        assert sum(len(os.listdir(f"/proc/{pid}/task")) for pid in query_processes) == 2
+        assert _thread_niceness(query_processes) == {niceness}
         answers: list[requests.Response] = []
         running = threading.Thread(target=lambda: answers.append(
             requests.get(base + "sparql", params={"query": LONG_QUERY}, headers={"Accept": "text/csv"}, timeout=60)))
@@ -194,14 +207,14 @@ def test_a_long_query_yields_the_cpu_until_it_answers(privileged):
         deadline = time.monotonic() + (10 if privileged else 1)
         while running.is_alive() and LOWEST_PRIORITY not in seen and time.monotonic() < deadline:
             time.sleep(0.02)
-            seen |= {os.getpriority(os.PRIO_PROCESS, pid) for pid in query_processes}
+            seen |= _thread_niceness(query_processes)
         cheap = requests.get(base + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
         assert cheap.status_code == 200 and cheap.json()["boolean"] is True
         running.join(timeout=60)
         assert answers and answers[0].status_code == 200 and int(answers[0].text.split()[1]) > 1_000_000
         assert seen == ({niceness, LOWEST_PRIORITY} if privileged else {niceness})
         assert children_of(proc.pid) == query_processes  # nothing was killed or replaced
-        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in query_processes} == {niceness}
+        assert _thread_niceness(query_processes) == {niceness}
     finally:
         proc.terminate()
         output = proc.communicate(timeout=10)[0]

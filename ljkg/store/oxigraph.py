@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -68,9 +69,9 @@ class OxigraphStore:
             raise OSError(f"{folder}: no Oxigraph database in {path}; fill it first with `ljkg load --store {folder}`")
         return cls(ox.Store.read_only(str(path)), base, "disk", path)
 
-    def start_pool(self, evaluate: Callable, size: int, timeout: float) -> None:
+    def start_pool(self, evaluate: Callable, size: int, timeout: float, processes: int = 1) -> None:
         """Fork the query processes now, while the server is still single-threaded."""
-        self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout)
+        self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout, processes)
 
     def _child_store(self) -> ox.Store:
         if self.path is None:
@@ -98,14 +99,17 @@ class OxigraphStore:
 
 
 _REOPENED: dict[tuple[str, int], ox.Store] = {}
+_REOPENING = threading.Lock()
 
 
 def _reopened(path: str, pid: int) -> ox.Store:
-    """This process's own read-only handle on a disk store (opened once per process)."""
+    """This process's own read-only handle on a disk store, opened once and shared by its query threads
+    (each handle has its own block cache)."""
     key = (path, pid)
-    if key not in _REOPENED:
-        _REOPENED[key] = ox.Store.read_only(path)
-    return _REOPENED[key]
+    with _REOPENING:
+        if key not in _REOPENED:
+            _REOPENED[key] = ox.Store.read_only(path)
+        return _REOPENED[key]
 
 
 def _in_child(store_of: Callable[[], ox.Store], evaluate: Callable, job: QueryJob) -> Answer:
