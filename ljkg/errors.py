@@ -78,6 +78,11 @@ class ServiceBusy(QueryTimeout):
     title = "Service Busy"
 
 
+class QueryOverMemory(PublisherError):
+    status = 503
+    title = "Query Over Memory Limit"
+
+
 class BackendError(PublisherError):
     status = 502
     title = "Bad Gateway"

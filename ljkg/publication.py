@@ -152,7 +152,8 @@ def start_query_processes(pub: Publication) -> None:
         limits = Limits(settings.row_limit, settings.allow_remote)
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes())
-        pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes)
+        pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,
+                            settings.query_memory * 2**20)
 
 
 def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, Outcome]:

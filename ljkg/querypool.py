@@ -48,6 +48,10 @@ QUERY_NICENESS = 10
 DEMOTE_AFTER = 0.05
 LOWEST_PRIORITY = 19
 STARTUP_WAIT = 30.0  # seconds a new query process may take to report its threads
+# How often a long query's process has its memory looked at: a runaway join allocated about 425 MiB/s at
+# 1M triples, so it overshoots the limit by some 20 MiB before it is killed.
+MEMORY_CHECK_EVERY = 0.05
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _host_main(conns: list[Connection], evaluator: Evaluator, siblings: list[Connection], parent_pid: int) -> None:
@@ -81,7 +85,21 @@ def _serve(conn: Connection, evaluator: Evaluator) -> None:
 class _Process:
     process: mp.Process
     threads: int
+    resident_at_start: int  # bytes; what it grows beyond this counts against the memory limit
     dead: bool = False  # killed by us: the queries it was running start again elsewhere
+
+    def grown(self) -> int:
+        """Bytes of memory it has added since it started (0 once it is gone).
+
+        Resident memory, not PSS: a forked process is resident in the pages it shares with the server from
+        the start, so what it adds is what its queries allocated (reading /proc/PID/statm costs
+        microseconds; summing PSS walks the page tables)."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm", "rb") as statm:
+                resident = int(statm.read().split()[1]) * PAGE_SIZE
+        except (OSError, ValueError, IndexError):
+            return 0
+        return resident - self.resident_at_start
 
 
 @dataclass(eq=False)
@@ -97,12 +115,22 @@ class _Retry(Exception):
     """The query's process was killed because of another query: run it again elsewhere."""
 
 
-class QueryPool:
-    """`size` query threads spread over `processes` forked processes (at most one process per thread)."""
+class _OverMemory(Exception):
+    """The query's process went over the memory limit while it ran (and was killed)."""
 
-    def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1) -> None:
+
+class QueryPool:
+    """`size` query threads spread over `processes` forked processes (at most one process per thread).
+
+    `memory_limit` (bytes, 0 for none) bounds what a query process may allocate beyond what it started
+    with; past it the process is killed, and its queries start again in a fresh one, once: the query that
+    takes the fresh one over the limit as well is refused."""
+
+    def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1,
+                 memory_limit: int = 0) -> None:
         self._evaluator = evaluator
         self._timeout = timeout
+        self._memory_limit = memory_limit
         self._context = mp.get_context("fork")
         self._idle: queue.Queue[_Slot] = queue.Queue()
         self._lock = threading.Lock()
@@ -137,13 +165,15 @@ class QueryPool:
         process = self._context.Process(target=_host_main, daemon=True,
                                         args=([child for _, child in pipes], self._evaluator, siblings, os.getpid()))
         process.start()
-        host = _Process(process, threads)
-        slots = []
+        thread_ids = []
         for parent, child in pipes:
             child.close()
             if not parent.poll(STARTUP_WAIT):
                 raise RuntimeError(f"query process {process.pid} did not start within {STARTUP_WAIT:g} s")
-            slots.append(_Slot(host, parent, parent.recv()))
+            thread_ids.append(parent.recv())
+        host = _Process(process, threads, 0)
+        host.resident_at_start = host.grown()
+        slots = [_Slot(host, parent, thread_id) for (parent, _), thread_id in zip(pipes, thread_ids, strict=True)]
         with self._lock:
             self._slots.extend(slots)
         for slot in slots:
@@ -193,10 +223,15 @@ class QueryPool:
 
     def run(self, job: QueryJob) -> Answer:
         deadline = time.monotonic() + self._timeout
+        over_memory = 0
         while True:
             try:
                 status, payload = self._run_once(job, self._take(deadline), deadline)
-            except _Retry:
+            except (_Retry, _OverMemory) as exc:
+                if isinstance(exc, _OverMemory):
+                    over_memory += 1
+                    if over_memory > 1:
+                        raise self._over_memory() from None
                 if deadline - time.monotonic() > 0.05:
                     continue
                 raise self._timed_out() from None
@@ -208,10 +243,11 @@ class QueryPool:
         remaining = max(0.05, deadline - time.monotonic())
         try:
             slot.conn.send(job)
-            if not self._answered_within(slot, remaining):
+            outcome = self._wait(slot, remaining)
+            if outcome != "answered":
                 self._kill(slot.host)
                 self._forget(slot)
-                raise self._timed_out()
+                raise self._timed_out() if outcome == "timeout" else _OverMemory()
             answer = slot.conn.recv()
         except (EOFError, OSError):
             self._forget(slot)
@@ -226,6 +262,11 @@ class QueryPool:
             self._idle.put(slot)
         return answer
 
+    def _over_memory(self) -> errors.QueryOverMemory:
+        return errors.QueryOverMemory(
+            f"the query needed more than the {self._memory_limit // 2**20} MiB of memory a query process may use "
+            "and was stopped; narrow it (LIMIT, more specific patterns, fewer joined variables) and try again")
+
     def _timed_out(self) -> errors.QueryTimeout:
         return errors.QueryTimeout(
             f"the query ran longer than the time limit of {self._timeout:g} s and was stopped; "
@@ -233,24 +274,35 @@ class QueryPool:
             retry_after=max(1, int(self._timeout)),
         )
 
-    def _answered_within(self, slot: _Slot, remaining: float) -> bool:
-        if not self.demotes or remaining <= DEMOTE_AFTER or slot.conn.poll(DEMOTE_AFTER):
-            return slot.conn.poll(remaining)
-        thread = slot.thread_id
-        with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)
-            os.setpriority(os.PRIO_PROCESS, thread, LOWEST_PRIORITY)
-        answered = slot.conn.poll(remaining - DEMOTE_AFTER)
-        if answered and not slot.host.dead:  # (a thread whose query timed out is killed instead)
-            try:
-                os.setpriority(os.PRIO_PROCESS, thread, self.query_niceness)
-            except ProcessLookupError:
-                pass
-            except PermissionError:  # the right was taken away since the start (prlimit): stop demoting
-                log.warning("could not give query process %d (thread %d) its priority back; long queries are "
-                            "no longer demoted, and the process is replaced", slot.host.process.pid, thread)
-                self.demotes = False
-                slot.stuck_low = True
-        return answered
+    def _wait(self, slot: _Slot, remaining: float) -> str:
+        """"answered", "timeout" or "over memory"; a query still running after DEMOTE_AFTER is demoted
+        and has its process's memory watched until it answers."""
+        if remaining <= DEMOTE_AFTER or slot.conn.poll(DEMOTE_AFTER):
+            return "answered" if slot.conn.poll(remaining) else "timeout"
+        demoted = self.demotes
+        if demoted:
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)
+                os.setpriority(os.PRIO_PROCESS, slot.thread_id, LOWEST_PRIORITY)
+        deadline = time.monotonic() + remaining - DEMOTE_AFTER
+        while not slot.conn.poll(max(0.0, min(MEMORY_CHECK_EVERY, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                return "timeout"  # (a thread whose query timed out is killed, not restored)
+            if self._memory_limit and slot.host.grown() > self._memory_limit:
+                return "over memory"
+        if demoted and not slot.host.dead:
+            self._restore(slot)
+        return "answered"
+
+    def _restore(self, slot: _Slot) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, slot.thread_id, self.query_niceness)
+        except ProcessLookupError:
+            pass
+        except PermissionError:  # the right was taken away since the start (prlimit): stop demoting
+            log.warning("could not give query process %d (thread %d) its priority back; long queries are no "
+                        "longer demoted, and the process is replaced", slot.host.process.pid, slot.thread_id)
+            self.demotes = False
+            slot.stuck_low = True
 
     def close(self) -> None:
         with self._lock:

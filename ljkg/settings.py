@@ -54,6 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_processes", int, 2,
             "Isolated processes the query threads are spread over; a query over the time limit is killed with "
             "its process, whose other queries start again in another."),
+    Setting("query_memory", int, 256,
+            "MiB of memory a query process may add while its queries run (0: no limit); past it the process is "
+            "killed, its queries start again in a fresh one, and one that goes over again gets a 503."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
@@ -95,6 +98,7 @@ class Settings:
     workers: int = BY_NAME["workers"].default
     query_workers: int = BY_NAME["query_workers"].default
     query_processes: int = BY_NAME["query_processes"].default
+    query_memory: int = BY_NAME["query_memory"].default
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default

@@ -91,8 +91,8 @@ def pool_of():
     """Pools started by a test, closed after it."""
     pools: list[QueryPool] = []
 
-    def start(**kwargs) -> QueryPool:
-        pools.append(QueryPool(sleep_then_answer, **kwargs))
+    def start(evaluator=sleep_then_answer, **kwargs) -> QueryPool:
+        pools.append(QueryPool(evaluator, **kwargs))
         return pools[-1]
 
     yield start
@@ -158,3 +158,44 @@ def test_each_long_query_demotes_its_own_thread(priorities, pool_of):
     demoted = {thread for thread, nice in priorities.calls if nice == LOWEST_PRIORITY}
     restored = {thread for thread, nice in priorities.calls if nice == pool.query_niceness}
     assert demoted == restored == threads
+
+
+KEPT: list[bytes] = []  # what a query process keeps between queries (as caches and allocator pools do)
+
+
+def allocate_then_answer(job: tuple[int, float, bool]) -> str:
+    """Allocate `mib` MiB (written, so it is resident), hold it `seconds`, and keep it if told to."""
+    mib, seconds, keep = job
+    block = b"x" * (mib * 2**20)
+    time.sleep(seconds)
+    if keep:
+        KEPT.append(block)
+    return f"allocated {mib}"
+
+
+def test_a_query_under_the_memory_limit_answers(pool_of):
+    pool = pool_of(size=1, timeout=5, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
+    assert pool.run((16, 0.3, False)) == "allocated 16"
+    assert pool.killed == 0
+
+
+def test_a_query_over_the_memory_limit_is_stopped_in_a_fresh_process_too(pool_of):
+    pool = pool_of(size=1, timeout=5, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
+    with pytest.raises(errors.QueryOverMemory, match="64 MiB"):
+        pool.run((128, 1.0, False))
+    assert pool.killed == 2  # its process, then the fresh one it was given
+    assert pool.run((1, 0, False)) == "allocated 1"
+
+
+def test_what_a_process_kept_from_earlier_queries_does_not_refuse_the_next(pool_of):
+    pool = pool_of(size=1, timeout=5, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
+    first = pool.pids()
+    assert pool.run((48, 0, True)) == "allocated 48"  # kept: the process is now 48 MiB up
+    assert pool.run((32, 0.3, False)) == "allocated 32"  # 80 MiB there, 32 in a fresh process
+    assert pool.killed == 1 and pool.pids() != first
+
+
+def test_no_memory_limit_by_default(pool_of):
+    pool = pool_of(size=1, timeout=5, evaluator=allocate_then_answer)
+    assert pool.run((128, 0.3, False)) == "allocated 128"
+    assert pool.killed == 0

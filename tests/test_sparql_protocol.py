@@ -208,6 +208,29 @@ def test_timeout_is_503_and_really_stops(store):
         stop_server(s, server)
 
 
+# Sorting every pair of triples: the solutions are kept in memory (tens of MiB a second on the example data).
+MEMORY_HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
+
+
+@pytest.mark.parametrize("store", ["memory", "disk"])  # (a remote engine bounds its own memory)
+def test_a_query_over_the_memory_limit_is_503_and_the_server_answers_on(store):
+    s, server = start_server(store, query_memory=32, query_timeout=30.0)
+    try:
+        import requests
+
+        started = time.monotonic()
+        r = requests.get(s.url("sparql"), params={"query": MEMORY_HUNGRY}, headers={"Accept": "application/json"},
+                         timeout=60)
+        assert r.status_code == 503
+        assert r.json()["error"] == "Query Over Memory Limit" and "32 MiB" in r.json()["message"]
+        assert time.monotonic() - started < 15  # stopped long before its time limit
+        assert s.pub.store.pool.killed == 2  # its process, then the fresh one it was given
+        ok = requests.get(s.url("sparql"), params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+        assert ok.status_code == 200 and ok.json()["boolean"] is True
+    finally:
+        stop_server(s, server)
+
+
 @pytest.mark.parametrize("store", STORES)
 def test_row_limit_is_signalled(store):
     s, server = start_server(store, row_limit=5)

@@ -69,9 +69,11 @@ class OxigraphStore:
             raise OSError(f"{folder}: no Oxigraph database in {path}; fill it first with `ljkg load --store {folder}`")
         return cls(ox.Store.read_only(str(path)), base, "disk", path)
 
-    def start_pool(self, evaluate: Callable, size: int, timeout: float, processes: int = 1) -> None:
+    def start_pool(self, evaluate: Callable, size: int, timeout: float, processes: int = 1,
+                   memory_limit: int = 0) -> None:
         """Fork the query processes now, while the server is still single-threaded."""
-        self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout, processes)
+        self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout, processes,
+                              memory_limit)
 
     def _child_store(self) -> ox.Store:
         if self.path is None:
