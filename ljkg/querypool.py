@@ -89,7 +89,7 @@ class _Process:
     dead: bool = False  # killed by us: the queries it was running start again elsewhere
 
     def grown(self) -> int:
-        """Bytes of memory it has added since it started (0 once it is gone).
+        """Bytes of memory it has added since it started (a negative number once it is gone).
 
         Resident memory, not PSS: a forked process is resident in the pages it shares with the server from
         the start, so what it adds is what its queries allocated (reading /proc/PID/statm costs
@@ -98,7 +98,7 @@ class _Process:
             with open(f"/proc/{self.process.pid}/statm", "rb") as statm:
                 resident = int(statm.read().split()[1]) * PAGE_SIZE
         except (OSError, ValueError, IndexError):
-            return 0
+            return -self.resident_at_start
         return resident - self.resident_at_start
 
 
@@ -122,9 +122,10 @@ class _OverMemory(Exception):
 class QueryPool:
     """`size` query threads spread over `processes` forked processes (at most one process per thread).
 
-    `memory_limit` (bytes, 0 for none) bounds what a query process may allocate beyond what it started
-    with; past it the process is killed, and its queries start again in a fresh one, once: the query that
-    takes the fresh one over the limit as well is refused."""
+    `memory_limit` (bytes, 0 for none) bounds what a query process may grow by while a long query runs
+    in it (what earlier queries left behind, such as a disk store's block cache, does not count); past it
+    the process is killed, and its queries start again in a fresh one, once: the query that goes over the
+    limit there as well is refused (the first time it may have been a query beside it)."""
 
     def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1,
                  memory_limit: int = 0) -> None:
@@ -172,7 +173,7 @@ class QueryPool:
                 raise RuntimeError(f"query process {process.pid} did not start within {STARTUP_WAIT:g} s")
             thread_ids.append(parent.recv())
         host = _Process(process, threads, 0)
-        host.resident_at_start = host.grown()
+        host.resident_at_start = max(0, host.grown())
         slots = [_Slot(host, parent, thread_id) for (parent, _), thread_id in zip(pipes, thread_ids, strict=True)]
         with self._lock:
             self._slots.extend(slots)
@@ -264,8 +265,8 @@ class QueryPool:
 
     def _over_memory(self) -> errors.QueryOverMemory:
         return errors.QueryOverMemory(
-            f"the query needed more than the {self._memory_limit // 2**20} MiB of memory a query process may use "
-            "and was stopped; narrow it (LIMIT, more specific patterns, fewer joined variables) and try again")
+            f"the query needed more than the {self._memory_limit // 2**20} MiB of memory a query may use and was "
+            "stopped; narrow it (LIMIT, more specific patterns, fewer joined variables) and try again")
 
     def _timed_out(self) -> errors.QueryTimeout:
         return errors.QueryTimeout(
@@ -284,10 +285,11 @@ class QueryPool:
             with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)
                 os.setpriority(os.PRIO_PROCESS, slot.thread_id, LOWEST_PRIORITY)
         deadline = time.monotonic() + remaining - DEMOTE_AFTER
+        grown_before = slot.host.grown() if self._memory_limit else 0
         while not slot.conn.poll(max(0.0, min(MEMORY_CHECK_EVERY, deadline - time.monotonic()))):
             if time.monotonic() >= deadline:
                 return "timeout"  # (a thread whose query timed out is killed, not restored)
-            if self._memory_limit and slot.host.grown() > self._memory_limit:
+            if self._memory_limit and slot.host.grown() - grown_before > self._memory_limit:
                 return "over memory"
         if demoted and not slot.host.dead:
             self._restore(slot)

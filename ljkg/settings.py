@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Isolated processes the query threads are spread over; a query over the time limit is killed with "
             "its process, whose other queries start again in another."),
     Setting("query_memory", int, 256,
-            "MiB of memory a query process may add while its queries run (0: no limit); past it the process is "
+            "MiB of memory a query may add to its process while it runs (0: no limit); past it the process is "
             "killed, its queries start again in a fresh one, and one that goes over again gets a 503."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
