@@ -135,6 +135,7 @@ class QueryPool:
         self._context = mp.get_context("fork")
         self._idle: queue.Queue[_Slot] = queue.Queue()
         self._lock = threading.Lock()
+        self._fds = threading.Lock()  # held while pipe ends are closed, and while a child is forked
         self._slots: list[_Slot] = []  # every slot whose pipe end is open here
         # The kernel kills a query process when the thread that forked it ends (die_with_parent), so every
         # fork happens in this one long-lived thread, never in a request thread.
@@ -159,19 +160,30 @@ class QueryPool:
         self._forker.submit(self._fork, threads).result()
 
     def _fork(self, threads: int) -> None:
-        """(Only in the forker thread: one fork at a time, so each child knows every pipe end it inherits.)"""
-        pipes = [self._context.Pipe() for _ in range(threads)]
-        with self._lock:
-            siblings = [s.conn for s in self._slots] + [parent for parent, _ in pipes]
-        process = self._context.Process(target=_host_main, daemon=True,
-                                        args=([child for _, child in pipes], self._evaluator, siblings, os.getpid()))
-        process.start()
-        thread_ids = []
-        for parent, child in pipes:
-            child.close()
-            if not parent.poll(STARTUP_WAIT):
-                raise RuntimeError(f"query process {process.pid} did not start within {STARTUP_WAIT:g} s")
-            thread_ids.append(parent.recv())
+        """(Only in the forker thread: one fork at a time.) A child that cannot report its threads is killed
+        and forked again, so the pool never loses its threads."""
+        for attempt in range(1, 4):
+            with self._fds:  # no pipe end is closed while the child learns which ones it inherits
+                pipes = [self._context.Pipe() for _ in range(threads)]
+                with self._lock:
+                    siblings = [s.conn for s in self._slots] + [parent for parent, _ in pipes]
+                process = self._context.Process(target=_host_main, daemon=True,
+                                                args=([child for _, child in pipes], self._evaluator, siblings,
+                                                      os.getpid()))
+                process.start()
+                for _, child in pipes:
+                    child.close()
+            try:
+                thread_ids = [self._thread_id(parent, process.pid) for parent, _ in pipes]
+                break
+            except (EOFError, OSError, RuntimeError) as exc:
+                log.error("query process %d did not start (attempt %d): %s", process.pid, attempt, exc)
+                process.kill()
+                process.join(timeout=5)
+                for parent, _ in pipes:
+                    parent.close()
+        else:
+            raise RuntimeError("could not start a query process three times in a row")
         host = _Process(process, threads, 0)
         host.resident_at_start = max(0, host.grown())
         slots = [_Slot(host, parent, thread_id) for (parent, _), thread_id in zip(pipes, thread_ids, strict=True)]
@@ -179,6 +191,12 @@ class QueryPool:
             self._slots.extend(slots)
         for slot in slots:
             self._idle.put(slot)
+
+    @staticmethod
+    def _thread_id(conn: Connection, pid: int) -> int:
+        if not conn.poll(STARTUP_WAIT):
+            raise RuntimeError(f"query process {pid} did not report its threads within {STARTUP_WAIT:g} s")
+        return conn.recv()
 
     def _may_demote(self) -> bool:
         """Warn (a deployment may want to grant it) when long queries cannot be demoted."""
@@ -206,8 +224,8 @@ class QueryPool:
         self._start(host.threads)
 
     def _forget(self, slot: _Slot) -> None:
-        slot.conn.close()
-        with self._lock:
+        with self._fds, self._lock:  # (closed between a fork and its list of inherited ends, the number could
+            slot.conn.close()        # be reused by the new child's own pipe, and the child would close that)
             self._slots.remove(slot)
 
     def _take(self, deadline: float) -> _Slot:

@@ -201,3 +201,14 @@ def test_no_memory_limit_by_default(pool_of):
     pool = pool_of(size=1, timeout=5, evaluator=allocate_then_answer)
     assert pool.run((128, 0.3, False)) == "allocated 128"
     assert pool.killed == 0
+
+
+def test_many_timeouts_at_once_leave_every_thread_working(pool_of):
+    """Processes killed and forked while other requests close pipes: each child must inherit exactly the
+    pipe ends it should close (a closed end's number is reused by the next pipe)."""
+    pool = pool_of(size=8, timeout=0.3, processes=4)
+    for _ in range(10):
+        outcomes = in_threads(pool, *([1.0, 0.0] * 8))
+        assert all(isinstance(o, errors.QueryTimeout) or o == "slept 0.0" for o in outcomes), outcomes
+    assert in_threads(pool, *([0.1] * 8)) == ["slept 0.1"] * 8
+    assert len(pool.pids()) == 4
