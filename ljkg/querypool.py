@@ -6,7 +6,10 @@ Each process evaluates up to `threads` queries at once, one per thread (pyoxigra
 while it evaluates), so the processes share one copy of what a store keeps per process: the pages of an
 in-memory store that queries write to, a disk store's block cache (bench/README.md, "Query threads").
 The request thread waits at most the time limit; on expiry the process is killed and replaced, and the
-other queries it was running start again in another one (a query only reads, so running it again is safe).
+other queries it was running start again in another one (a query only reads, so running it again is safe),
+unless one had already run longer than the time it has left: run again, it would time out in its turn and
+kill the queries beside it there (bench/README.md, "Restarts"). To have few such queries, a new query goes
+to a process that runs no long query while there is one with an idle thread.
 
 A query still running after DEMOTE_AFTER is moved to the lowest CPU priority until it answers, so that
 cheap queries arriving meanwhile overtake it instead of sharing the cores with it evenly. Its thread
@@ -21,10 +24,10 @@ import gc
 import logging
 import multiprocessing as mp
 import os
-import queue
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -87,6 +90,7 @@ class _Process:
     threads: int
     resident_at_start: int  # bytes; what it grows beyond this counts against the memory limit
     dead: bool = False  # killed by us: the queries it was running start again elsewhere
+    long_queries: int = 0  # running past DEMOTE_AFTER: any of them may time out and take the others with it
 
     def grown(self) -> int:
         """Bytes of memory it has added since it started (a negative number once it is gone).
@@ -112,7 +116,11 @@ class _Slot:
 
 
 class _Retry(Exception):
-    """The query's process was killed because of another query: run it again elsewhere."""
+    """The query's process was killed because of another query: run it again elsewhere (if there is time)."""
+
+    def __init__(self, ran: float) -> None:
+        super().__init__(ran)
+        self.ran = ran  # seconds it had run there
 
 
 class _OverMemory(Exception):
@@ -133,8 +141,9 @@ class QueryPool:
         self._timeout = timeout
         self._memory_limit = memory_limit
         self._context = mp.get_context("fork")
-        self._idle: queue.Queue[_Slot] = queue.Queue()
         self._lock = threading.Lock()
+        self._idle: deque[_Slot] = deque()  # oldest first
+        self._idle_changed = threading.Condition(self._lock)
         self._fds = threading.Lock()  # held while pipe ends are closed, and while a child is forked
         self._slots: list[_Slot] = []  # every slot whose pipe end is open here
         # The kernel kills a query process when the thread that forked it ends (die_with_parent), so every
@@ -190,7 +199,7 @@ class QueryPool:
         with self._lock:
             self._slots.extend(slots)
         for slot in slots:
-            self._idle.put(slot)
+            self._release(slot)
 
     @staticmethod
     def _thread_id(conn: Connection, pid: int) -> int:
@@ -228,14 +237,24 @@ class QueryPool:
             slot.conn.close()        # be reused by the new child's own pipe, and the child would close that)
             self._slots.remove(slot)
 
+    def _release(self, slot: _Slot) -> None:
+        with self._idle_changed:
+            self._idle.append(slot)
+            self._idle_changed.notify()
+
     def _take(self, deadline: float) -> _Slot:
+        """An idle thread, preferably in a process running no long query: if a long query there times out,
+        the process is killed and whatever else runs in it is lost (and started again)."""
         while True:
-            try:
-                slot = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise errors.ServiceBusy(
-                    f"all query processes are busy; no slot freed within {self._timeout:g} s, try again later"
-                ) from None
+            with self._idle_changed:
+                while not self._idle:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise errors.ServiceBusy(f"all query processes are busy; no slot freed within "
+                                                 f"{self._timeout:g} s, try again later")
+                    self._idle_changed.wait(left)
+                slot = min(self._idle, key=lambda s: (not s.host.dead, s.host.long_queries))
+                self._idle.remove(slot)
             if not slot.host.dead:
                 return slot
             self._forget(slot)  # a killed process's idle thread
@@ -246,11 +265,15 @@ class QueryPool:
         while True:
             try:
                 status, payload = self._run_once(job, self._take(deadline), deadline)
-            except (_Retry, _OverMemory) as exc:
-                if isinstance(exc, _OverMemory):
-                    over_memory += 1
-                    if over_memory > 1:
-                        raise self._over_memory() from None
+            except _Retry as exc:
+                left = deadline - time.monotonic()
+                if left <= max(exc.ran, 0.05):
+                    raise self._cannot_restart(exc.ran, left) from None
+                continue
+            except _OverMemory:
+                over_memory += 1
+                if over_memory > 1:
+                    raise self._over_memory() from None
                 if deadline - time.monotonic() > 0.05:
                     continue
                 raise self._timed_out() from None
@@ -259,7 +282,8 @@ class QueryPool:
             raise errors.rebuild(*payload)
 
     def _run_once(self, job: QueryJob, slot: _Slot, deadline: float) -> tuple[str, object]:
-        remaining = max(0.05, deadline - time.monotonic())
+        sent = time.monotonic()
+        remaining = max(0.05, deadline - sent)
         try:
             slot.conn.send(job)
             outcome = self._wait(slot, remaining)
@@ -271,20 +295,28 @@ class QueryPool:
         except (EOFError, OSError):
             self._forget(slot)
             if slot.host.dead:  # killed for another query's sake
-                raise _Retry() from None
+                raise _Retry(time.monotonic() - sent) from None
             self._kill(slot.host)
             raise errors.rebuild(500, "Internal Server Error", "the query process died", {}) from None
         if slot.stuck_low:
             self._kill(slot.host)
             self._forget(slot)
         else:
-            self._idle.put(slot)
+            self._release(slot)
         return answer
 
     def _over_memory(self) -> errors.QueryOverMemory:
         return errors.QueryOverMemory(
             f"the query needed more than the {self._memory_limit // 2**20} MiB of memory a query may use and was "
             "stopped; narrow it (LIMIT, more specific patterns, fewer joined variables) and try again")
+
+    def _cannot_restart(self, ran: float, left: float) -> errors.QueryTimeout:
+        """A query that had run longer than the time it has left would only time out if started again (and
+        take the queries beside it down with it when it does)."""
+        return errors.QueryTimeout(
+            f"the query was stopped after {ran:.2f} s because another query in its process went over the time "
+            f"limit; the {max(0.0, left):.2f} s left of its own {self._timeout:g} s limit are too few to run it "
+            "again: try again", retry_after=1)
 
     def _timed_out(self) -> errors.QueryTimeout:
         return errors.QueryTimeout(
@@ -304,11 +336,17 @@ class QueryPool:
                 os.setpriority(os.PRIO_PROCESS, slot.thread_id, LOWEST_PRIORITY)
         deadline = time.monotonic() + remaining - DEMOTE_AFTER
         grown_before = slot.host.grown() if self._memory_limit else 0
-        while not slot.conn.poll(max(0.0, min(MEMORY_CHECK_EVERY, deadline - time.monotonic()))):
-            if time.monotonic() >= deadline:
-                return "timeout"  # (a thread whose query timed out is killed, not restored)
-            if self._memory_limit and slot.host.grown() - grown_before > self._memory_limit:
-                return "over memory"
+        with self._lock:
+            slot.host.long_queries += 1
+        try:
+            while not slot.conn.poll(max(0.0, min(MEMORY_CHECK_EVERY, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline:
+                    return "timeout"  # (a thread whose query timed out is killed, not restored)
+                if self._memory_limit and slot.host.grown() - grown_before > self._memory_limit:
+                    return "over memory"
+        finally:
+            with self._lock:
+                slot.host.long_queries -= 1
         if demoted and not slot.host.dead:
             self._restore(slot)
         return "answered"

@@ -4,6 +4,7 @@ way the kernel does). tests/test_server_launch.py checks real priorities through
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -143,11 +144,28 @@ def test_a_query_in_the_process_of_a_timed_out_one_starts_again_and_answers(pool
     assert len(pool.pids()) == 1 and pool.pids() != first
 
 
-def test_a_query_that_cannot_start_again_in_time_is_a_timeout(pool_of):
+def test_a_query_that_ran_longer_than_the_time_it_has_left_is_not_started_again(pool_of):
     pool = pool_of(size=2, timeout=1.0, processes=1)
-    over, beside = in_threads(pool, 10, 0.9, stagger=0.3)  # restarted at 1.0 s, it would end at 1.9 s
-    assert isinstance(over, errors.QueryTimeout) and isinstance(beside, errors.QueryTimeout)
-    assert pool.killed == 2  # its second run was stopped at its own limit too
+    started = time.monotonic()
+    over, beside = in_threads(pool, 10, 0.9, stagger=0.3)  # at the kill (1.0 s) it ran 0.7 s and has 0.3 s left
+    assert isinstance(over, errors.QueryTimeout)
+    assert isinstance(beside, errors.QueryTimeout) and "too few to run it again" in beside.message
+    assert pool.killed == 1  # no second run that would only be stopped at its own limit (at 1.3 s)
+    assert time.monotonic() - started < 1.25
+
+
+def sleep_then_name_process(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_new_query_goes_to_a_process_without_a_long_query(pool_of):
+    pool = pool_of(size=4, timeout=1.0, processes=2, evaluator=sleep_then_name_process)
+    first = set(pool.pids())
+    over, beside = in_threads(pool, 10, 0.7, stagger=0.5)  # (in the first process it would be killed at 1.0 s)
+    assert isinstance(over, errors.QueryTimeout) and pool.killed == 1
+    killed = first - set(pool.pids())
+    assert len(killed) == 1 and beside in first - killed
 
 
 def test_each_long_query_demotes_its_own_thread(priorities, pool_of):
