@@ -145,13 +145,11 @@ def test_a_query_in_the_process_of_a_timed_out_one_starts_again_and_answers(pool
 
 
 def test_a_query_that_ran_longer_than_the_time_it_has_left_is_not_started_again(pool_of):
-    pool = pool_of(size=2, timeout=1.0, processes=1)
-    started = time.monotonic()
-    over, beside = in_threads(pool, 10, 0.9, stagger=0.3)  # at the kill (1.0 s) it ran 0.7 s and has 0.3 s left
+    pool = pool_of(size=2, timeout=2.0, processes=1)
+    over, beside = in_threads(pool, 10, 1.9, stagger=0.5)  # at the kill (2.0 s) it ran 1.5 s and has 0.5 s left
     assert isinstance(over, errors.QueryTimeout)
     assert isinstance(beside, errors.QueryTimeout) and "too few to run it again" in beside.message
-    assert pool.killed == 1  # no second run that would only be stopped at its own limit (at 1.3 s)
-    assert time.monotonic() - started < 1.25
+    assert pool.killed == 1  # no second run, which could only have been stopped at its own limit
 
 
 def sleep_then_name_process(seconds: float) -> int:
@@ -178,6 +176,9 @@ def test_each_long_query_demotes_its_own_thread(priorities, pool_of):
     assert demoted == restored == threads
 
 
+# Query processes run at nice 10: on a machine busy with other work, writing 128 MiB can take seconds.
+LOADED_MACHINE_TIMEOUT = 30
+
 KEPT: list[bytes] = []  # what a query process keeps between queries (as caches and allocator pools do)
 
 
@@ -194,13 +195,13 @@ def allocate_then_answer(job: tuple[int, float, bool]) -> str:
 
 
 def test_a_query_under_the_memory_limit_answers(pool_of):
-    pool = pool_of(size=1, timeout=5, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
+    pool = pool_of(size=1, timeout=LOADED_MACHINE_TIMEOUT, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
     assert pool.run((16, 0.3, False)) == "allocated 16"
     assert pool.killed == 0
 
 
 def test_a_query_over_the_memory_limit_is_stopped_in_a_fresh_process_too(pool_of):
-    pool = pool_of(size=1, timeout=5, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
+    pool = pool_of(size=1, timeout=LOADED_MACHINE_TIMEOUT, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
     with pytest.raises(errors.QueryOverMemory, match="64 MiB"):
         pool.run((128, 1.0, False))
     assert pool.killed == 2  # its process, then the fresh one it was given
@@ -208,7 +209,7 @@ def test_a_query_over_the_memory_limit_is_stopped_in_a_fresh_process_too(pool_of
 
 
 def test_what_earlier_queries_left_in_the_process_does_not_count(pool_of):
-    pool = pool_of(size=1, timeout=5, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
+    pool = pool_of(size=1, timeout=LOADED_MACHINE_TIMEOUT, memory_limit=64 * 2**20, evaluator=allocate_then_answer)
     first = pool.pids()
     assert pool.run((48, 0, True)) == "allocated 48"  # kept: the process is now 48 MiB up
     assert pool.run((32, 0.3, False)) == "allocated 32"  # 80 MiB up, 32 of them this query's
@@ -216,7 +217,7 @@ def test_what_earlier_queries_left_in_the_process_does_not_count(pool_of):
 
 
 def test_no_memory_limit_by_default(pool_of):
-    pool = pool_of(size=1, timeout=5, evaluator=allocate_then_answer)
+    pool = pool_of(size=1, timeout=LOADED_MACHINE_TIMEOUT, evaluator=allocate_then_answer)
     assert pool.run((128, 0.3, False)) == "allocated 128"
     assert pool.killed == 0
 
