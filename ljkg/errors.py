@@ -27,6 +27,12 @@ class BadRequest(PublisherError):
 class QuerySyntaxError(PublisherError):
     title = "Malformed query"
 
+    @classmethod
+    def from_parser(cls, exc: SyntaxError) -> QuerySyntaxError:
+        """Oxigraph's parser names the line:column where it could go no further, which can be past the
+        mistake itself (a misspelt keyword is read as the start of something else)."""
+        return cls(f"{exc} (where the parser stopped; the mistake may be just before)")
+
 
 class Forbidden(PublisherError):
     status = 403

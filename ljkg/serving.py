@@ -71,8 +71,10 @@ def _announce(pub: Publication, settings: Settings) -> None:
     if pub.invalid:
         print("WARNING: serving data that does not conform to its shapes (--allow-invalid).", file=sys.stderr)
     processes = f" with {settings.processes} processes" if settings.processes > 1 else ""
-    print(f"Serving {pub.namespaces.base} (dataset version {pub.version}) on http://{settings.host}:{settings.port}/"
-          f"{processes} — SPARQL at {pub.namespaces.base}sparql", flush=True)
+    listening = f"http://{settings.host}:{settings.port}/"
+    public = "" if pub.namespaces.base == listening else f" as {pub.namespaces.base}"
+    print(f"Serving dataset version {pub.version} on {listening}{public}{processes} — SPARQL at "
+          f"{pub.namespaces.base}sparql", flush=True)
 
 
 def _server(pub: Publication, settings: Settings, sockets: list[socket.socket] | None):

@@ -38,13 +38,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Public base IRI of the dataset, e.g. https://data.example.org/ljkg/ "
             "(default: http://HOST:PORT/, so every link resolves on this server)."),
     Setting("store", str, "",
-            "Serve from an on-disk Oxigraph store filled by `ljkg load --store DIR` (no reload at start-up)."),
+            "Serve from an on-disk Oxigraph store filled by `ljkg load --store DIR` (no reload at start-up; "
+            "default: none, the files of --data are loaded into memory)."),
     Setting("cache_dir", str, "",
             "Folder keeping each dataset version's validation report and metadata, so a restart on unchanged "
             "files skips SHACL (default: $XDG_CACHE_HOME/ljkg or ~/.cache/ljkg; 'off' disables it)."),
     Setting("sparql_backend", str, "",
             "Answer pages and /sparql from this remote SPARQL 1.1 endpoint (its default graph must be the "
-            "union of its named graphs; fill it with `ljkg dump --format nquads`)."),
+            "union of its named graphs; fill it with `ljkg dump --format nquads`; default: none, a local store)."),
     Setting("processes", int, 1,
             "HTTP server processes sharing the port (each with --workers threads and its own query "
             "processes); the in-memory store is loaded once and shared copy-on-write."),

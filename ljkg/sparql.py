@@ -104,7 +104,7 @@ def evaluate(store: ox.Store, job: QueryJob, base: str, limits: Limits, jsonld: 
     try:
         result = store.query(job.query, **options)
     except SyntaxError as exc:
-        raise errors.QuerySyntaxError(f"malformed query: {exc}") from None
+        raise errors.QuerySyntaxError.from_parser(exc) from None
     except (OSError, ValueError) as exc:
         raise errors.BadRequest(f"query failed: {exc}") from None
     return answer(result, job, limits, jsonld, prefixes)

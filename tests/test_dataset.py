@@ -33,6 +33,13 @@ def test_void_well_known(served, http):
     assert triples == int(count["results"]["bindings"][0]["n"]["value"])
 
 
+def test_void_for_people_names_the_page_it_sends(served, http):
+    r = http.get(served.url(".well-known/void"), headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    located = http.get(r.headers["Content-Location"], headers={"Accept": "text/html"})
+    assert located.status_code == 200 and located.text == r.text
+
+
 def test_catalogue_is_harvestable(served, http):
     g = rdflib.Graph().parse(data=http.get(served.url("catalogue.ttl")).text, format="turtle")
     catalogue = rdflib.URIRef(served.url("catalogue"))

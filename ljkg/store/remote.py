@@ -142,6 +142,6 @@ def check_syntax(query: str, base: str) -> None:
     try:
         ox.Store().query(query, base_iri=base)
     except SyntaxError as exc:
-        raise errors.QuerySyntaxError(f"malformed query: {exc}") from None
+        raise errors.QuerySyntaxError.from_parser(exc) from None
     except (OSError, ValueError):
         pass  # evaluation errors on an empty store are the backend's to report
