@@ -36,6 +36,7 @@ def graph_response(
     negotiated: bool,
     offered: tuple[Format, ...] = formats.RESOURCE,
     html: Callable[[], str] | None = None,
+    html_path: str | None = None,
     frame_iri: str | None = None,
     status: int = 200,
     validators: bool = True,
@@ -49,8 +50,9 @@ def graph_response(
     response = Response(body, status=status, content_type=fmt.content_type)
     if negotiated:
         response.vary.add("Accept")
-        if fmt.suffix and status == 200:
-            response.headers["Content-Location"] = f"{pub.namespaces.base}{path}.{fmt.suffix}"
+        if fmt.suffix and status == 200:  # (html_path: when the page is another resource's own)
+            located = html_path if fmt is formats.HTML and html_path else path
+            response.headers["Content-Location"] = f"{pub.namespaces.base}{located}.{fmt.suffix}"
     response.headers["Link"] = alternates(path, offered)
     if fmt is formats.HTML:
         response.vary.add("Accept-Language")

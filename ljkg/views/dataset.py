@@ -23,11 +23,8 @@ def void():
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{pub.metadata_graph_iri}> {{ ?s ?p ?o }} }}")
     from .pages import metadata_page
 
-    response = graph_response(triples, fmt, path="catalogue", negotiated=negotiated, offered=formats.METADATA,
-                              html=metadata_page)
-    if fmt is formats.HTML and "Content-Location" in response.headers:  # the page is the dataset's own
-        response.headers["Content-Location"] = f"{pub.namespaces.dataset}.html"
-    return response
+    return graph_response(triples, fmt, path="catalogue", negotiated=negotiated, offered=formats.METADATA,
+                          html=metadata_page, html_path=pub.namespaces.dataset.removeprefix(pub.namespaces.base))
 
 
 @bp.route("/context/<version>.jsonld", methods=["GET", "HEAD"])
