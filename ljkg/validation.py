@@ -79,12 +79,17 @@ class OxigraphQueriedGraph(Graph):
         if not brace or "*" in head or any(isinstance(term, BNode) for term in bindings.values()):
             # SELECT *, or a blank node that a query cannot name: rdflib pre-binds as SHACL says
             return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
-        answer = self.oxigraph.query(
-            head + brace + _inline(body, bindings),
-            prefixes={**self._prefixes, **{prefix: str(iri) for prefix, iri in (initNs or {}).items()}},
-            substitutions={ox.Variable(str(name)): _to_oxigraph(term) for name, term in bindings.items()
-                           if _mentions(head, str(name))} or None,
-        )
+        try:
+            answer = self.oxigraph.query(
+                head + brace + _inline(body, bindings),
+                prefixes={**self._prefixes, **{prefix: str(iri) for prefix, iri in (initNs or {}).items()}},
+                substitutions={ox.Variable(str(name)): _to_oxigraph(term) for name, term in bindings.items()
+                               if _mentions(head, str(name))} or None,
+            )
+        except SyntaxError:
+            # a constant where only a variable may stand (a subquery projecting $this, GROUP BY $this):
+            # rdflib pre-binds it, or reports the query's own syntax error as before
+            return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
         if isinstance(answer, ox.QueryBoolean):
             out = Result("ASK")
             out.askAnswer = bool(answer)

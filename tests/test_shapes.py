@@ -198,9 +198,10 @@ def test_oxigraph_answers_the_shapes_sparql_as_rdflib_does(loaded):
     assert values[0] == values[1], "the same values, down to their datatypes"
 
 
-def test_a_blank_node_focus_and_select_star_are_prebound_as_shacl_says():
-    """The two queries Oxigraph is not given (a query cannot name a blank node of the data; SELECT * would
-    lose $this once it is written in as a constant) still find what pyshacl over rdflib finds."""
+def test_a_blank_node_focus_select_star_and_a_subquery_are_prebound_as_shacl_says():
+    """The queries Oxigraph is not given still find what pyshacl over rdflib finds: a blank node focus (a
+    query cannot name a blank node of the data), SELECT * (it would lose $this once $this is written in as a
+    constant) and a subquery projecting $this (a constant cannot stand there)."""
     from pyshacl import validate as pyshacl_validate
 
     data = Graph().parse(format="turtle", data="""
@@ -211,7 +212,12 @@ def test_a_blank_node_focus_and_select_star_are_prebound_as_shacl_says():
     shapes = Graph().parse(format="turtle", data="""
         @prefix ex: <http://example.org/> .
         @prefix sh: <http://www.w3.org/ns/shacl#> .
-        ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql ex:odd , ex:big , ex:noted .
+        ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql ex:odd , ex:big , ex:noted , ex:counted .
+        ex:counted a sh:SPARQLConstraint ; sh:message "many values" ; sh:select '''
+            SELECT $this ?value WHERE {
+                { SELECT $this (COUNT(?o) AS ?value) WHERE { $this ?p ?o } GROUP BY $this }
+                FILTER (?value > 2)
+            }''' .
         ex:noted a sh:SPARQLConstraint ; sh:message "has a note" ;
             sh:select "SELECT $this ?value WHERE { $this <http://example.org/note> ?value }" .
         ex:odd a sh:SPARQLConstraint ; sh:message "odd size" ;
@@ -223,7 +229,7 @@ def test_a_blank_node_focus_and_select_star_are_prebound_as_shacl_says():
     _conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True)
     assert every_field(outcome.violations) == every_field(read_report(report))
     assert sorted((v.message, v.focus.startswith("http")) for v in outcome.violations) == [
-        ("has a note", True), ("odd size", True), ("size over 3", False)]
+        ("has a note", True), ("many values", True), ("odd size", True), ("size over 3", False)]
     values = [sorted(term.n3() for term in r.objects(None, SH.value)) for r in (outcome.report, report)]
     assert values[0] == values[1]
     assert '"plain"' in values[0], "a plain literal stays plain (not xsd:string)"
