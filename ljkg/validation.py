@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef, Variable
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
 from .loading import Loaded
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,67 +65,110 @@ class OxigraphQueriedGraph(Graph):
     engine those queries were over 40 % of a validation at 1M triples (the vocabulary target alone scanned
     the graph for 73 s); Oxigraph answers them in a fraction of that. pyshacl's own per-node work stays on
     rdflib's indexes, which answer single lookups faster than a call into Oxigraph would. The graph is a
-    view of the caller's store (no copy); Oxigraph gets a copy with the same blank node labels, so a node
-    handed back and forth is the same node in both.
+    view of the caller's store (no copy).
+
+    Oxigraph answers only where its answer is rdflib's: its copy is made term by term so that blank nodes
+    keep their labels, and it is dropped if Oxigraph holds any literal differently (it lowercases language
+    tags and writes numbers and dates in canonical form). Any query it cannot take as written goes to
+    rdflib's engine, parsed once per text.
     """
 
     def __init__(self, data: Graph) -> None:
         super().__init__(store=data.store, identifier=data.identifier, namespace_manager=data.namespace_manager)
-        self.oxigraph = ox.Store()
-        self.oxigraph.bulk_load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
         self._prefixes = {prefix: str(iri) for prefix, iri in data.namespaces()}
+        self._prepared: dict = {}
+        self.oxigraph: ox.Store | None = None
+        self.why_not_oxigraph = ""
+        self.by_rdflib = 0  # queries rdflib answered (for the log)
+        try:
+            copy = ox.Store()
+            copy.bulk_extend(ox.Quad(_to_oxigraph(s), _to_oxigraph(p), _to_oxigraph(o)) for s, p, o in data)
+        except (ValueError, SyntaxError, OSError) as exc:  # e.g. an IRI rdflib took and Oxigraph refuses
+            self.why_not_oxigraph = f"Oxigraph cannot hold the data ({exc})"
+            return
+        held = {_spelling(_to_rdflib(row[0]))
+                for row in copy.query("SELECT DISTINCT ?o { ?s ?p ?o FILTER isLiteral(?o) }")}
+        changed = {_spelling(o) for o in data.objects() if isinstance(o, Literal)} - held
+        if changed:
+            self.why_not_oxigraph = f"Oxigraph would change {len(changed)} literals, e.g. {min(changed)}"
+            return
+        self.oxigraph = copy
 
     def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
               initBindings=None, use_store_provided=True, **kwargs) -> Result:  # noqa: N803
-        bindings = initBindings or {}
-        head, brace, body = query_object.partition("{") if isinstance(query_object, str) else ("", "", "")
-        if not brace or "*" in head or any(isinstance(term, BNode) for term in bindings.values()):
-            # SELECT *, or a blank node that a query cannot name: rdflib pre-binds as SHACL says
-            return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
-        try:
-            answer = self.oxigraph.query(
-                head + brace + _inline(body, bindings),
-                prefixes={**self._prefixes, **{prefix: str(iri) for prefix, iri in (initNs or {}).items()}},
-                substitutions={ox.Variable(str(name)): _to_oxigraph(term) for name, term in bindings.items()
-                               if _mentions(head, str(name))} or None,
-            )
-        except SyntaxError:
-            # a constant where only a variable may stand (a subquery projecting $this, GROUP BY $this):
-            # rdflib pre-binds it, or reports the query's own syntax error as before
-            return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
-        if isinstance(answer, ox.QueryBoolean):
-            out = Result("ASK")
-            out.askAnswer = bool(answer)
-            return out
-        if not isinstance(answer, ox.QuerySolutions):
-            raise NotImplementedError("pyshacl asked the data graph for a graph result (SHACL rules?)")
-        out = Result("SELECT")
-        out.vars = [Variable(v.value) for v in answer.variables]
-        out.bindings = [{var: _to_rdflib(term) for var, term in zip(out.vars, row, strict=True)
-                         if term is not None}
-                        for row in answer]
-        return out
+        bindings = {str(name): term for name, term in (initBindings or {}).items()}
+        prebound = None
+        if (self.oxigraph is not None and isinstance(query_object, str)
+                and not any(isinstance(term, BNode) for term in bindings.values())):
+            prebound = _prebind(query_object, bindings)  # None: SELECT *, or no group pattern
+        if prebound is not None:
+            text, projected = prebound
+            try:
+                answer = self.oxigraph.query(
+                    text, prefixes={**self._prefixes, **{p: str(iri) for p, iri in (initNs or {}).items()}},
+                    substitutions={ox.Variable(name): _to_oxigraph(bindings[name]) for name in projected} or None)
+                return _as_result(answer)
+            except (SyntaxError, ValueError, RuntimeError, OSError):
+                pass  # a constant where only a variable may stand, a function Oxigraph lacks: rdflib, as before
+        self.by_rdflib += 1
+        if isinstance(query_object, str):
+            key = (query_object, tuple(sorted((initNs or {}).items())))
+            if key not in self._prepared:  # pyshacl sends the same text for every focus node
+                self._prepared[key] = prepareQuery(query_object, initNs={**dict(self.namespaces()), **(initNs or {})})
+            query_object = self._prepared[key]
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
-def _variable(name: str) -> re.Pattern:
-    return re.compile(rf"(?<![\w?$])[?$]{re.escape(name)}(?!\w)")
+# One pass over a query's text: strings, IRIs and comments are skipped whole, so a "$this" or "{" in them
+# is neither a variable nor the start of the pattern.
+_Q1, _Q2 = "'", '"'
+_TOKENS = re.compile(
+    rf"(?P<skip>{_Q1 * 3}[\s\S]*?{_Q1 * 3}|{_Q2 * 3}[\s\S]*?{_Q2 * 3}"  # long strings
+    rf"|{_Q1}(?:[^{_Q1}\\\n]|\\.)*{_Q1}|{_Q2}(?:[^{_Q2}\\\n]|\\.)*{_Q2}"  # strings
+    r'|<[^<>"{}|^`\\\s]*>'  # IRIs
+    r"|\#[^\n]*)"  # comments
+    r"|(?P<var>[?$]\w+)|(?P<brace>\{)|(?P<star>\*)"
+)
 
 
-def _mentions(text: str, name: str) -> bool:
-    return _variable(name).search(text) is not None
-
-
-def _inline(body: str, bindings: dict) -> str:
-    """Write each pre-bound variable into the query's patterns as the constant it is bound to.
+def _prebind(text: str, bindings: dict) -> tuple[str, set[str]] | None:
+    """Write each pre-bound variable into the query's pattern as the constant it is bound to.
 
     Oxigraph substitutes a variable only where the SELECT projects it, and it plans the query before
     substituting: `$this ?p ?o` was then planned as a scan of the whole graph, and a constraint took
     100 ms per focus node at 1M triples instead of 0.1 ms. A constant in the text is planned as one (this
-    is how SHACL itself inserts $PATH); the projection keeps the variable, which Oxigraph then binds.
+    is how SHACL itself inserts $PATH). Before the first "{" (the projection) the variables stay, for
+    Oxigraph to bind: returns the new text and those names, or None for SELECT * (whose rows would lose
+    a variable written in) and for a text with no pattern.
     """
-    for name, term in bindings.items():
-        body = _variable(str(name)).sub(lambda _m, term=term: str(_to_oxigraph(term)), body)
-    return body
+    out, done, projected, in_pattern = [], 0, set(), False
+    for token in _TOKENS.finditer(text):
+        if token["brace"]:
+            in_pattern = True
+        elif token["star"] and not in_pattern:
+            return None
+        elif token["var"] and token["var"][1:] in bindings:
+            name = token["var"][1:]
+            if in_pattern:
+                out += [text[done:token.start()], str(_to_oxigraph(bindings[name]))]
+                done = token.end()
+            else:
+                projected.add(name)
+    return ("".join(out) + text[done:], projected) if in_pattern else None
+
+
+def _as_result(answer) -> Result:
+    if isinstance(answer, ox.QueryBoolean):
+        out = Result("ASK")
+        out.askAnswer = bool(answer)
+        return out
+    if not isinstance(answer, ox.QuerySolutions):
+        raise ValueError("pyshacl asked the data graph for a graph result")  # SHACL rules run on pyshacl's copy
+    out = Result("SELECT")
+    out.vars = [Variable(v.value) for v in answer.variables]
+    out.bindings = [{var: _to_rdflib(term) for var, term in zip(out.vars, row, strict=True) if term is not None}
+                    for row in answer]
+    return out
 
 
 def _to_oxigraph(term) -> ox.Term:
@@ -150,6 +196,11 @@ def _to_rdflib(term: ox.Term):
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+def _spelling(literal: Literal) -> tuple[str, str, str]:
+    """A literal as written: rdflib's equality ignores the case of a language tag, which Oxigraph lowercases."""
+    return str(literal), str(literal.datatype or ""), literal.language or ""
+
+
 def validate_graph(data: Graph, shapes: Graph) -> Outcome:
     """pyshacl over ``data``, its SPARQL answered by Oxigraph (`OxigraphQueriedGraph`).
 
@@ -159,11 +210,17 @@ def validate_graph(data: Graph, shapes: Graph) -> Outcome:
     """
     from pyshacl import validate as pyshacl_validate  # here: a serving process never validates (checked.py)
 
-    has_rules = (None, SH.rule, None) in shapes
-    conforms, report, _text = pyshacl_validate(
-        data if has_rules else OxigraphQueriedGraph(data), shacl_graph=shapes, inference="none",
-        advanced=True, allow_warnings=True, inplace=not has_rules,
-    )
+    if (None, SH.rule, None) in shapes:
+        conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
+                                                   allow_warnings=True)
+        return Outcome(bool(conforms), report, read_report(report))
+    queried = OxigraphQueriedGraph(data)
+    if queried.oxigraph is None:
+        log.info("SHACL-SPARQL in rdflib's engine: %s", queried.why_not_oxigraph)
+    conforms, report, _text = pyshacl_validate(queried, shacl_graph=shapes, inference="none", advanced=True,
+                                               allow_warnings=True, inplace=True)
+    if queried.oxigraph is not None and queried.by_rdflib:
+        log.info("%d SHACL-SPARQL queries went to rdflib's engine (Oxigraph could not take them)", queried.by_rdflib)
     return Outcome(bool(conforms), report, read_report(report))
 
 

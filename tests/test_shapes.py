@@ -198,38 +198,38 @@ def test_oxigraph_answers_the_shapes_sparql_as_rdflib_does(loaded):
     assert values[0] == values[1], "the same values, down to their datatypes"
 
 
-def test_a_blank_node_focus_select_star_and_a_subquery_are_prebound_as_shacl_says():
-    """The queries Oxigraph is not given still find what pyshacl over rdflib finds: a blank node focus (a
-    query cannot name a blank node of the data), SELECT * (it would lose $this once $this is written in as a
-    constant) and a subquery projecting $this (a constant cannot stand there)."""
+ENGINE_CASES = sorted((TESTS / "shapes" / "engines").glob("*.ttl"))
+SHAPES_NS = "http://example.org/shapes/"
+
+
+def split_case(path: Path) -> tuple[Graph, Graph]:
+    """Data and shapes of one engines/ case: the shapes are what hangs from an IRI in SHAPES_NS."""
+    both = Graph().parse(path, format="turtle")
+    shapes, todo = Graph(), [s for s in set(both.subjects()) if str(s).startswith(SHAPES_NS)]
+    while todo:
+        node = todo.pop()
+        for _s, p, o in both.triples((node, None, None)):
+            if (node, p, o) not in shapes:
+                shapes.add((node, p, o))
+                if isinstance(o, BNode):
+                    todo.append(o)
+    data = Graph()
+    for triple in both:
+        if triple not in shapes:
+            data.add(triple)
+    return data, shapes
+
+
+@pytest.mark.parametrize("path", ENGINE_CASES, ids=[p.stem for p in ENGINE_CASES])
+def test_oxigraph_and_rdflib_give_the_same_report(path: Path):
+    """Where Oxigraph cannot, or must not, answer a query as written (tests/shapes/engines/README.md)."""
     from pyshacl import validate as pyshacl_validate
 
-    data = Graph().parse(format="turtle", data="""
-        @prefix ex: <http://example.org/> .
-        [] a ex:Thing ; ex:size 4 .
-        ex:named a ex:Thing ; ex:size 3 ; ex:note "plain" .
-    """)
-    shapes = Graph().parse(format="turtle", data="""
-        @prefix ex: <http://example.org/> .
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:sparql ex:odd , ex:big , ex:noted , ex:counted .
-        ex:counted a sh:SPARQLConstraint ; sh:message "many values" ; sh:select '''
-            SELECT $this ?value WHERE {
-                { SELECT $this (COUNT(?o) AS ?value) WHERE { $this ?p ?o } GROUP BY $this }
-                FILTER (?value > 2)
-            }''' .
-        ex:noted a sh:SPARQLConstraint ; sh:message "has a note" ;
-            sh:select "SELECT $this ?value WHERE { $this <http://example.org/note> ?value }" .
-        ex:odd a sh:SPARQLConstraint ; sh:message "odd size" ;
-            sh:select "SELECT $this ?value WHERE { $this <http://example.org/size> ?value FILTER (?value != 4) }" .
-        ex:big a sh:SPARQLConstraint ; sh:message "size over 3" ;
-            sh:select "SELECT * WHERE { $this <http://example.org/size> ?value FILTER (?value > 3) }" .
-    """)
-    outcome = validate_graph(data, shapes)
-    _conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True)
-    assert every_field(outcome.violations) == every_field(read_report(report))
-    assert sorted((v.message, v.focus.startswith("http")) for v in outcome.violations) == [
-        ("has a note", True), ("many values", True), ("odd size", True), ("size over 3", False)]
-    values = [sorted(term.n3() for term in r.objects(None, SH.value)) for r in (outcome.report, report)]
-    assert values[0] == values[1]
-    assert '"plain"' in values[0], "a plain literal stays plain (not xsd:string)"
+    data, shapes = split_case(path)
+    assert len(data) and len(shapes)
+    ours = validate_graph(data, shapes)
+    _conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
+                                                allow_warnings=True)
+    assert every_field(ours.violations) == every_field(read_report(report))
+    values = [sorted(term.n3() for term in r.objects(None, SH.value)) for r in (ours.report, report)]
+    assert values[0] == values[1], "the same values, down to their datatypes"
