@@ -67,10 +67,10 @@ class OxigraphQueriedGraph(Graph):
     rdflib's indexes, which answer single lookups faster than a call into Oxigraph would. The graph is a
     view of the caller's store (no copy).
 
-    Oxigraph answers only where its answer is rdflib's: its copy is made term by term so that blank nodes
-    keep their labels, and it is dropped if Oxigraph holds any literal differently (it lowercases language
-    tags and writes numbers and dates in canonical form). Any query it cannot take as written goes to
-    rdflib's engine, parsed once per text.
+    Oxigraph answers only where its answer is rdflib's: its copy keeps the blank nodes' labels, and it is
+    dropped if Oxigraph holds any literal differently (it lowercases language tags and writes numbers and
+    dates in canonical form). Any query it cannot take as written goes to rdflib's engine, parsed once per
+    text.
     """
 
     def __init__(self, data: Graph) -> None:
@@ -81,14 +81,18 @@ class OxigraphQueriedGraph(Graph):
         self.why_not_oxigraph = ""
         self.by_rdflib = 0  # queries rdflib answered (for the log)
         try:
+            triples = data.serialize(format="nt", encoding="utf-8")
             copy = ox.Store()
-            copy.bulk_extend(ox.Quad(_to_oxigraph(s), _to_oxigraph(p), _to_oxigraph(o)) for s, p, o in data)
-        except (ValueError, SyntaxError, OSError) as exc:  # e.g. an IRI rdflib took and Oxigraph refuses
+            if b"_:" in triples:  # a bulk load would relabel the blank nodes
+                copy.bulk_extend(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
+            else:
+                copy.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES)
+        except Exception as exc:  # an IRI rdflib took but cannot write, or one Oxigraph refuses
             self.why_not_oxigraph = f"Oxigraph cannot hold the data ({exc})"
             return
         held = {_spelling(_to_rdflib(row[0]))
                 for row in copy.query("SELECT DISTINCT ?o { ?s ?p ?o FILTER isLiteral(?o) }")}
-        changed = {_spelling(o) for o in data.objects() if isinstance(o, Literal)} - held
+        changed = {_spelling(o) for o in set(data.objects()) if isinstance(o, Literal)} - held
         if changed:
             self.why_not_oxigraph = f"Oxigraph would change {len(changed)} literals, e.g. {min(changed)}"
             return
