@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef, Variable
+from rdflib import RDF, BNode, ConjunctiveGraph, Graph, Literal, Namespace, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
@@ -68,20 +68,31 @@ class OxigraphQueriedGraph(Graph):
     view of the caller's store (no copy).
 
     Oxigraph answers only where its answer is rdflib's: its copy keeps the blank nodes' labels, and it is
-    dropped if Oxigraph holds any literal differently (it lowercases language tags and writes numbers and
-    dates in canonical form). Any query it cannot take as written goes to rdflib's engine, parsed once per
-    text.
+    not used if it holds any literal spelt otherwise than rdflib does (Oxigraph lowercases language tags and
+    writes numbers, dates and durations in canonical form). A query bound to a blank node or a literal
+    (Oxigraph would read the literal in its own form), and any query it cannot take as written, goes to
+    rdflib's engine, parsed once per text.
     """
 
     def __init__(self, data: Graph) -> None:
         super().__init__(store=data.store, identifier=data.identifier, namespace_manager=data.namespace_manager)
+        self._data = data
         self._prefixes = {prefix: str(iri) for prefix, iri in data.namespaces()}
         self._prepared: dict = {}
-        self.oxigraph: ox.Store | None = None
+        self._copy: ox.Store | None = None
         self.why_not_oxigraph = ""
-        self.by_rdflib = 0  # queries rdflib answered (for the log)
+        self.by_oxigraph = self.by_rdflib = 0  # queries each engine answered (for the log)
+
+    @property
+    def oxigraph(self) -> ox.Store | None:
+        """The copy, made at the first query (shapes without SPARQL never pay for it); None if unusable."""
+        if self._copy is None and not self.why_not_oxigraph:
+            self._copy = self._copy_for_oxigraph()
+        return self._copy
+
+    def _copy_for_oxigraph(self) -> ox.Store | None:
         try:
-            triples = data.serialize(format="nt", encoding="utf-8")
+            triples = self._data.serialize(format="nt", encoding="utf-8")
             copy = ox.Store()
             if b"_:" in triples:  # a bulk load would relabel the blank nodes
                 copy.bulk_extend(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False))
@@ -89,29 +100,30 @@ class OxigraphQueriedGraph(Graph):
                 copy.bulk_load(triples, format=ox.RdfFormat.N_TRIPLES)
         except Exception as exc:  # an IRI rdflib took but cannot write, or one Oxigraph refuses
             self.why_not_oxigraph = f"Oxigraph cannot hold the data ({exc})"
-            return
-        held = {_spelling(_to_rdflib(row[0]))
+            return None
+        held = {_oxigraph_spelling(row[0])
                 for row in copy.query("SELECT DISTINCT ?o { ?s ?p ?o FILTER isLiteral(?o) }")}
-        changed = {_spelling(o) for o in set(data.objects()) if isinstance(o, Literal)} - held
+        changed = {_spelling(o) for o in set(self._data.objects()) if isinstance(o, Literal)} - held
         if changed:
-            self.why_not_oxigraph = f"Oxigraph would change {len(changed)} literals, e.g. {min(changed)}"
-            return
-        self.oxigraph = copy
+            self.why_not_oxigraph = f"Oxigraph would spell {len(changed)} literals otherwise, e.g. {min(changed)}"
+            return None
+        return copy
 
     def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
               initBindings=None, use_store_provided=True, **kwargs) -> Result:  # noqa: N803
         bindings = {str(name): term for name, term in (initBindings or {}).items()}
-        prebound = None
-        if (self.oxigraph is not None and isinstance(query_object, str)
-                and not any(isinstance(term, BNode) for term in bindings.values())):
-            prebound = _prebind(query_object, bindings)  # None: SELECT *, or no group pattern
-        if prebound is not None:
-            text, projected = prebound
+        if (isinstance(query_object, str) and not any(isinstance(t, BNode | Literal) for t in bindings.values())
+                and self.oxigraph is not None):
             try:
-                answer = self.oxigraph.query(
-                    text, prefixes={**self._prefixes, **{p: str(iri) for p, iri in (initNs or {}).items()}},
-                    substitutions={ox.Variable(name): _to_oxigraph(bindings[name]) for name in projected} or None)
-                return _as_result(answer)
+                prebound = _prebind(query_object, bindings)  # None: SELECT *, or no group pattern
+                if prebound is not None:
+                    text, projected = prebound
+                    answer = _as_result(self.oxigraph.query(
+                        text, prefixes={**self._prefixes, **{p: str(iri) for p, iri in (initNs or {}).items()}},
+                        substitutions={ox.Variable(name): _to_oxigraph(bindings[name]) for name in projected}
+                        or None))
+                    self.by_oxigraph += 1
+                    return answer
             except (SyntaxError, ValueError, RuntimeError, OSError):
                 pass  # a constant where only a variable may stand, a function Oxigraph lacks: rdflib, as before
         self.by_rdflib += 1
@@ -124,13 +136,15 @@ class OxigraphQueriedGraph(Graph):
 
 
 # One pass over a query's text: strings, IRIs and comments are skipped whole, so a "$this" or "{" in them
-# is neither a variable nor the start of the pattern.
+# is neither a variable nor the start of the pattern. An IRI starts with a scheme, so `<=$max && ?v>` is
+# not one; a "#" escaped in a prefixed name (ex:a\#b) starts no comment.
 _Q1, _Q2 = "'", '"'
 _TOKENS = re.compile(
-    rf"(?P<skip>{_Q1 * 3}[\s\S]*?{_Q1 * 3}|{_Q2 * 3}[\s\S]*?{_Q2 * 3}"  # long strings
+    rf"(?P<skip>{_Q1 * 3}(?:[^{_Q1}\\]|\\.|{_Q1}(?!{_Q1 * 2}))*{_Q1 * 3}"  # long strings
+    rf"|{_Q2 * 3}(?:[^{_Q2}\\]|\\.|{_Q2}(?!{_Q2 * 2}))*{_Q2 * 3}"
     rf"|{_Q1}(?:[^{_Q1}\\\n]|\\.)*{_Q1}|{_Q2}(?:[^{_Q2}\\\n]|\\.)*{_Q2}"  # strings
-    r'|<[^<>"{}|^`\\\s]*>'  # IRIs
-    r"|\#[^\n]*)"  # comments
+    r'|<[A-Za-z][A-Za-z0-9+.-]*:[^<>"{}|^`\\\s]*>'  # IRIs
+    r"|(?<!\\)\#[^\n]*)"  # comments
     r"|(?P<var>[?$]\w+)|(?P<brace>\{)|(?P<star>\*)"
 )
 
@@ -201,8 +215,15 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _spelling(literal: Literal) -> tuple[str, str, str]:
-    """A literal as written: rdflib's equality ignores the case of a language tag, which Oxigraph lowercases."""
+    """A literal as rdflib holds it (rdflib's own equality ignores the case of a language tag)."""
     return str(literal), str(literal.datatype or ""), literal.language or ""
+
+
+def _oxigraph_spelling(literal: ox.Literal) -> tuple[str, str, str]:
+    """A literal as Oxigraph holds it, raw: through `_to_rdflib`, rdflib would rewrite some forms again."""
+    if literal.language:
+        return literal.value, "", literal.language
+    return literal.value, "" if literal.datatype.value == _XSD_STRING else literal.datatype.value, ""
 
 
 def validate_graph(data: Graph, shapes: Graph) -> Outcome:
@@ -214,17 +235,16 @@ def validate_graph(data: Graph, shapes: Graph) -> Outcome:
     """
     from pyshacl import validate as pyshacl_validate  # here: a serving process never validates (checked.py)
 
-    if (None, SH.rule, None) in shapes:
+    if (None, SH.rule, None) in shapes or isinstance(data, ConjunctiveGraph):  # rules add; a dataset has graphs
         conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
                                                    allow_warnings=True)
         return Outcome(bool(conforms), report, read_report(report))
     queried = OxigraphQueriedGraph(data)
-    if queried.oxigraph is None:
-        log.info("SHACL-SPARQL in rdflib's engine: %s", queried.why_not_oxigraph)
     conforms, report, _text = pyshacl_validate(queried, shacl_graph=shapes, inference="none", advanced=True,
                                                allow_warnings=True, inplace=True)
-    if queried.oxigraph is not None and queried.by_rdflib:
-        log.info("%d SHACL-SPARQL queries went to rdflib's engine (Oxigraph could not take them)", queried.by_rdflib)
+    if queried.by_rdflib:
+        log.info("SHACL-SPARQL: %d queries answered by Oxigraph, %d by rdflib's engine%s", queried.by_oxigraph,
+                 queried.by_rdflib, f" ({queried.why_not_oxigraph})" if queried.why_not_oxigraph else "")
     return Outcome(bool(conforms), report, read_report(report))
 
 
