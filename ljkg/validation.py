@@ -120,7 +120,7 @@ class OxigraphQueriedGraph(Graph):
                     text, projected = prebound
                     answer = _as_result(self.oxigraph.query(
                         text, prefixes={**self._prefixes, **{p: str(iri) for p, iri in (initNs or {}).items()}},
-                        substitutions={ox.Variable(name): _to_oxigraph(bindings[name]) for name in projected}
+                        substitutions={ox.Variable(name): ox.NamedNode(bindings[name]) for name in projected}
                         or None))
                     self.by_oxigraph += 1
                     return answer
@@ -149,7 +149,7 @@ _TOKENS = re.compile(
 )
 
 
-def _prebind(text: str, bindings: dict) -> tuple[str, set[str]] | None:
+def _prebind(text: str, bindings: dict[str, URIRef]) -> tuple[str, set[str]] | None:
     """Write each pre-bound variable into the query's pattern as the constant it is bound to.
 
     Oxigraph substitutes a variable only where the SELECT projects it, and it plans the query before
@@ -168,7 +168,7 @@ def _prebind(text: str, bindings: dict) -> tuple[str, set[str]] | None:
         elif token["var"] and token["var"][1:] in bindings:
             name = token["var"][1:]
             if in_pattern:
-                out += [text[done:token.start()], str(_to_oxigraph(bindings[name]))]
+                out += [text[done:token.start()], str(ox.NamedNode(bindings[name]))]
                 done = token.end()
             else:
                 projected.add(name)
@@ -187,16 +187,6 @@ def _as_result(answer) -> Result:
     out.bindings = [{var: _to_rdflib(term) for var, term in zip(out.vars, row, strict=True) if term is not None}
                     for row in answer]
     return out
-
-
-def _to_oxigraph(term) -> ox.Term:
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)) if term.datatype else None)
-    return ox.NamedNode(str(term))
 
 
 def _to_rdflib(term: ox.Term):
