@@ -12,13 +12,16 @@ tests/test_shapes.py checks that ours and pyshacl alone give the same full repor
 
     python bench/validators.py                                   # the cases + the real data
     python bench/validators.py --root /tmp/ljkg-100k --with pyshacl,pyrudof    # + timing on a generated root
+    python bench/validators.py --root /tmp/ljkg-1m --with '' --processes 1,2      # ours in 1, then 2 processes
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 from rdflib import Graph
@@ -34,8 +37,8 @@ BASE = "http://ljkg.test/"
 Results = set[tuple[str, str]]
 
 
-def pyshacl_results(data: Graph, shapes: Graph) -> Results:
-    return {(v.focus, v.source_shape) for v in validate_graph(data, shapes).violations}
+def pyshacl_results(data: Graph, shapes: Graph, processes: int = 1) -> Results:
+    return {(v.focus, v.source_shape) for v in validate_graph(data, shapes, processes).violations}
 
 
 def pyshacl_alone_results(data: Graph, shapes: Graph) -> Results:
@@ -79,10 +82,17 @@ def compare_cases() -> tuple[int, list[str]]:
     return len(CASES), disagreements
 
 
-def time_root(root: Path, others: list[str]) -> None:
+def cpu_seconds() -> float:
+    """This process's CPU time and that of its finished children (the forked validation processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def time_root(root: Path, others: list[str], processes: list[int]) -> None:
     loaded = load(root, BASE)
     data = loaded.union()
-    runs = {"ours": lambda: pyshacl_results(data, loaded.shapes)}
+    runs = {"ours" if n == processes[0] else f"ours×{n}": partial(pyshacl_results, data, loaded.shapes, n)
+            for n in processes}
     if "pyshacl" in others:
         runs["pyshacl"] = lambda: pyshacl_alone_results(data, loaded.shapes)
     if "pyrudof" in others:
@@ -91,11 +101,11 @@ def time_root(root: Path, others: list[str]) -> None:
     print(f"{root}: {len(data)} triples")
     seconds = {}
     for name, run in runs.items():
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu = time.perf_counter(), cpu_seconds()
         results = run()
         seconds[name] = time.perf_counter() - wall
         print(f"  {name:8s} {len(results):6d} results in {seconds[name]:7.1f} s wall, "
-              f"{time.process_time() - cpu:7.1f} s CPU"
+              f"{cpu_seconds() - cpu:7.1f} s CPU"
               + (f"  ({seconds[name] / seconds['ours']:.1f}x ours)" if name != "ours" else ""), flush=True)
 
 
@@ -104,15 +114,19 @@ def main() -> None:
     parser.add_argument("--root", type=Path, help="also time both validators on this data root")
     parser.add_argument("--with", dest="others", default="pyshacl",
                         help="validators timed beside ours, comma-separated: pyshacl, pyrudof (default: pyshacl)")
+    parser.add_argument("--processes", default="1",
+                        help="ours in this many processes, comma-separated, each timed (default: 1; the first is "
+                             "the one the others are compared with)")
     args = parser.parse_args()
+    processes = [int(n) for n in args.processes.split(",")]
     total, disagreements = compare_cases()
     print(f"shape cases: {total - len(disagreements)} of {total} agree")
     for line in disagreements:
         print("  " + line)
     others = [name for name in args.others.split(",") if name]
-    time_root(ROOT, others)
+    time_root(ROOT, others, [1])
     if args.root:
-        time_root(args.root, others)
+        time_root(args.root, others, processes)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ KEEP = 16  # entries kept in the cache folder, the most recently used first
 # in the dataset version already, as resolved: `--base-uri` given or derived from host and port).
 NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
                    "query_workers", "query_processes", "query_memory",
-                   "max_query_length", "incoming_limit", "cache_max_age"}
+                   "max_query_length", "incoming_limit", "cache_max_age", "validation_processes"}
 
 
 @dataclass
@@ -185,7 +185,7 @@ def prepare(settings: Settings, progress: Progress | None = None) -> bytes:
     loaded = load(settings.data_root, namespaces.base)
     counts = {str(loaded.graph_iri(f)): len(loaded.dataset.graph(loaded.graph_iri(f))) for f in GRAPH_FOLDERS}
     say(f"parsed {len(loaded.files)} files, {sum(counts.values()):,} triples ({time.monotonic() - started:.1f} s)")
-    outcome = validate(loaded)
+    outcome = validate(loaded, settings.validators)
     say(f"validated with SHACL: {'conforms' if outcome.conforms else f'{len(outcome.violations)} results'}"
         f" ({time.monotonic() - started:.1f} s)")
     if not outcome.conforms and not settings.allow_invalid:

@@ -63,6 +63,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
     Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
+    Setting("validation_processes", int, 0,
+            "Processes SHACL validation is shared out between, when files are validated (0: one per CPU); a "
+            "graph under 50,000 triples is validated in one."),
     Setting("allow_invalid", bool, False,
             "Start even if the data violates the shapes (every page then says so)."),
     Setting("allow_remote", bool, False,
@@ -105,6 +108,7 @@ class Settings:
     max_query_length: int = BY_NAME["max_query_length"].default
     incoming_limit: int = BY_NAME["incoming_limit"].default
     cache_max_age: int = BY_NAME["cache_max_age"].default
+    validation_processes: int = BY_NAME["validation_processes"].default
     allow_invalid: bool = BY_NAME["allow_invalid"].default
     allow_remote: bool = BY_NAME["allow_remote"].default
     extra: dict = field(default_factory=dict, compare=False)
@@ -131,6 +135,13 @@ class Settings:
 
         base = self.base_uri or default_base(self.host, self.port)
         return base if base.endswith("/") else base + "/"
+
+    @property
+    def validators(self) -> int:
+        """How many processes validate: --validation-processes, or the CPUs this process may run on."""
+        if self.validation_processes > 0:
+            return self.validation_processes
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     @property
     def cache_folder(self) -> Path | None:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
+import signal
 from collections import defaultdict
 from dataclasses import dataclass
+from multiprocessing.connection import Pipe
 
 import pyoxigraph as ox
-from rdflib import RDF, BNode, ConjunctiveGraph, Graph, Literal, Namespace, URIRef, Variable
+from rdflib import OWL, RDF, RDFS, BNode, ConjunctiveGraph, Graph, Literal, Namespace, URIRef, Variable
+from rdflib.collection import Collection
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 
 from .loading import Loaded
+from .processes import die_with_parent
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 log = logging.getLogger(__name__)
@@ -52,7 +58,9 @@ def read_report(report: Graph) -> list[Violation]:
             path=_str(report.value(result, SH.resultPath)),
             source_shape=str(report.value(result, SH.sourceShape)),
             severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-            message=_str(report.value(result, SH.resultMessage)) or "",
+            # pyshacl gives a SHACL-SPARQL result both its constraint's message and its shape's: keep both,
+            # in a fixed order (a report read back from N-Triples lists them in another)
+            message=" / ".join(sorted(str(m) for m in report.objects(result, SH.resultMessage))),
             value=_str(report.value(result, SH.value)),
         ))
     return sorted(out, key=lambda v: (v.source_shape, v.focus, v.path or "", v.message, v.value or ""))
@@ -216,12 +224,14 @@ def _oxigraph_spelling(literal: ox.Literal) -> tuple[str, str, str]:
     return literal.value, "" if literal.datatype.value == _XSD_STRING else literal.datatype.value, ""
 
 
-def validate_graph(data: Graph, shapes: Graph) -> Outcome:
-    """pyshacl over ``data``, its SPARQL answered by Oxigraph (`OxigraphQueriedGraph`).
+def validate_graph(data: Graph, shapes: Graph, processes: int = 1, parallel_from: int | None = None) -> Outcome:
+    """pyshacl over ``data``, its SPARQL answered by Oxigraph (`OxigraphQueriedGraph`), in ``processes``.
 
     In place, since pyshacl's copy of the data would be a plain rdflib graph again (and copying a million
     triples took about 15 s); with no inference and no SHACL rules pyshacl adds nothing to the data. Shapes
     with rules get pyshacl's copy (and rdflib's SPARQL), so the caller's graph is never changed.
+    From ``parallel_from`` triples (`PARALLEL_FROM`; below, one process is quicker than forking) the shapes
+    are shared out between ``processes`` (`shape_groups`).
     """
     from pyshacl import validate as pyshacl_validate  # here: a serving process never validates (checked.py)
 
@@ -229,17 +239,199 @@ def validate_graph(data: Graph, shapes: Graph) -> Outcome:
         conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
                                                    allow_warnings=True)
         return Outcome(bool(conforms), report, read_report(report))
-    queried = OxigraphQueriedGraph(data)
+    if processes > 1 and len(data) >= (PARALLEL_FROM if parallel_from is None else parallel_from):
+        groups = shape_groups(data, shapes, processes * GROUPS_PER_PROCESS)
+        conforms, report = _merged(_validate_in_processes(data, groups, processes))
+    else:
+        conforms, report = _validate_in_place(OxigraphQueriedGraph(data), shapes)
+    return Outcome(conforms, report, read_report(report))
+
+
+def _validate_in_place(queried: OxigraphQueriedGraph, shapes: Graph) -> tuple[bool, Graph]:
+    from pyshacl import validate as pyshacl_validate
+
     conforms, report, _text = pyshacl_validate(queried, shacl_graph=shapes, inference="none", advanced=True,
                                                allow_warnings=True, inplace=True)
     if queried.by_rdflib:
         log.info("SHACL-SPARQL: %d queries answered by Oxigraph, %d by rdflib's engine%s", queried.by_oxigraph,
                  queried.by_rdflib, f" ({queried.why_not_oxigraph})" if queried.why_not_oxigraph else "")
-    return Outcome(bool(conforms), report, read_report(report))
+    return bool(conforms), report
 
 
-def validate(loaded: Loaded) -> Outcome:
-    return validate_graph(loaded.union(), loaded.shapes)
+# Parallel validation: the shapes' work is shared out between processes, each forked with the data graph
+# (copy-on-write, nothing is sent) and validating its share; their reports are merged.
+
+PARALLEL_FROM = 50_000  # triples: below, a fork and a second Oxigraph copy cost more than half the work
+GROUPS_PER_PROCESS = 4  # smaller groups even out the estimates; each costs pyshacl a reading of the shapes
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+SPARQL_WEIGHT = 10  # a SHACL-SPARQL constraint costs about ten property shapes per focus node (bench/README.md)
+
+
+def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
+    """The shapes graph once per part of the work (at most ``parts``), each with the targets of its part only.
+
+    The work of a targeted node shape is its own constraints (SHACL-SPARQL ones included) on its focus
+    nodes, and each of its property shapes on them. A part with some of a shape's property shapes but not
+    its own constraints gets them under a blank node shape with the same targets: their results name the
+    property shape and the focus node, as in one run. Every shape stays in every group, for the constraints
+    that name it (sh:node, sh:or ...), so the reports together are pyshacl's report of the whole.
+
+    Kept whole: a shape nested in another (the outer one needs all of it), a closed or deactivated one
+    (sh:closed reads the shape's property shapes), a property shape with targets of its own, and one with a
+    SPARQL target (evaluated once; its focus nodes cannot be counted beforehand). Shapes that are classes
+    target their instances with no triple to move, so such a shapes graph is not split. Parts are balanced
+    by an estimate: focus nodes counted in the data from the declared targets times the checks run on each,
+    largest first, each to the least loaded part.
+    """
+    if any((s, RDF.type, cls) in shapes for s in shapes.subjects() for cls in (RDFS.Class, OWL.Class)):
+        return [shapes]
+    targeted = {shape for target in TARGETS for shape in shapes.subjects(target, None)}
+    nested = {o for p in (SH.node, SH.qualifiedValueShape, SH["not"]) for o in shapes.objects(None, p)}
+    for logical in (SH["or"], SH["and"], SH.xone):
+        for members in shapes.objects(None, logical):
+            nested.update(Collection(shapes, members))
+    split = {shape for shape in targeted if shape not in nested and not any(
+        (shape, p, None) in shapes for p in (SH.path, SH.closed, SH.deactivated, SH.target))}
+    units = []  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
+    for shape in targeted:
+        focus = _focus_estimate(data, shapes, shape)
+        properties = sorted(shapes.objects(shape, SH.property))
+        own = 1 + SPARQL_WEIGHT * len(list(shapes.objects(shape, SH.sparql)))
+        if shape not in split or not properties:
+            units.append((shape, True, (), focus * (own + len(properties))))
+            continue
+        # the shape's own constraints go with its first property shape, so no process only finds focus nodes
+        units.append((shape, True, (properties[0],), focus * (own + 1)))
+        units += [(shape, False, (prop,), focus) for prop in properties[1:]]
+    shares: list[list] = [[] for _ in range(min(parts, len(units)))]
+    loads = [0] * len(shares)
+    for unit in sorted(units, key=lambda u: (-u[3], str(u[0]), [str(p) for p in u[2]])):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(unit)
+        loads[lightest] += unit[3]
+    moved = [(s, p, o) for s, p, o in shapes if s in targeted and (p in TARGETS or (p == SH.property and s in split))]
+    everywhere = set(shapes) - set(moved)
+    groups = []
+    for share in shares:
+        group = Graph()
+        for prefix, namespace in shapes.namespaces():
+            group.bind(prefix, namespace)
+        for triple in everywhere:
+            group.add(triple)
+        holders = {}  # a split shape → the node its property shapes hang from in this group
+        for shape, with_own, properties, _work in sorted(share, key=lambda u: not u[1]):  # own constraints first
+            if shape not in holders:
+                holders[shape] = shape if with_own else BNode()
+                if not with_own:
+                    group.add((holders[shape], RDF.type, SH.NodeShape))
+                for target in TARGETS:
+                    for value in shapes.objects(shape, target):
+                        group.add((holders[shape], target, value))
+            if shape in split:
+                for prop in properties:
+                    group.add((holders[shape], SH.property, prop))
+        groups.append(group)
+    return groups
+
+
+def _focus_estimate(data: Graph, shapes: Graph, shape) -> int:
+    focus = sum(1 for _ in shapes.objects(shape, SH.targetNode))
+    for cls in shapes.objects(shape, SH.targetClass):
+        focus += sum(1 for _ in data.subjects(RDF.type, cls))
+    for prop in shapes.objects(shape, SH.targetSubjectsOf):
+        focus += sum(1 for _ in data.subjects(prop, None, unique=True))
+    for prop in shapes.objects(shape, SH.targetObjectsOf):
+        focus += sum(1 for _ in data.objects(None, prop, unique=True))
+    return focus
+
+
+def _validate_in_processes(data: Graph, groups: list[Graph], processes: int) -> list[tuple[bool, Graph]]:
+    """Each group validated by whichever process is free first: this one, and the others forked from it
+    (os.fork: a daemon process, like the one checked.py validates in, may not start multiprocessing
+    children). The estimates behind the groups are off by up to twice for some shapes; taking the groups
+    one at a time from a queue evens that out. Each child sends its reports back when the queue is empty."""
+    queue, filling = os.pipe()  # one byte per group; reading one byte from a pipe is atomic
+    os.write(filling, bytes(range(len(groups))))
+    os.close(filling)
+    parent, children = os.getpid(), []
+    try:
+        for _ in range(min(processes, len(groups)) - 1):
+            receiving, sending = Pipe(duplex=False)
+            pid = os.fork()
+            if pid == 0:  # the child: validate, send, and leave without running the parent's exit handlers
+                receiving.close()
+                status = 1
+                try:
+                    die_with_parent(parent)
+                    # pickled as triples: blank nodes keep their labels (N-Triples would rename them)
+                    sending.send(("ok", [(c, list(r)) for c, r in _validate_queued(data, groups, queue)]))
+                    status = 0
+                except BaseException as exc:  # a bug: say so in the parent instead of dying silently here
+                    sending.send(("error", f"validation failed: {exc!r}"))
+                finally:
+                    os._exit(status)
+            sending.close()
+            children.append((pid, receiving))
+        outcomes = _validate_queued(data, groups, queue)
+    except BaseException:
+        for pid, receiving in children:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            receiving.close()
+        raise
+    finally:
+        os.close(queue)
+    failure = None
+    for pid, receiving in children:
+        kind, payload = "error", "a validation process died (out of memory?)"
+        with contextlib.suppress(EOFError, OSError):
+            kind, payload = receiving.recv()
+        receiving.close()
+        os.waitpid(pid, 0)
+        if kind == "ok":
+            outcomes += [(conforms, _graph(triples)) for conforms, triples in payload]
+        else:
+            failure = failure or payload
+    if failure:
+        raise RuntimeError(failure)
+    return outcomes
+
+
+def _validate_queued(data: Graph, groups: list[Graph], queue: int) -> list[tuple[bool, Graph]]:
+    queried = OxigraphQueriedGraph(data)  # one copy per process, made at its first query
+    outcomes = []
+    while taken := os.read(queue, 1):
+        outcomes.append(_validate_in_place(queried, groups[taken[0]]))
+    return outcomes
+
+
+def _graph(triples: list) -> Graph:
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def _merged(outcomes: list[tuple[bool, Graph]]) -> tuple[bool, Graph]:
+    """One validation report holding every result of the reports; it conforms if each of them does."""
+    merged = Graph()
+    merged.bind("sh", SH)
+    root = BNode()
+    conforms = all(conforming for conforming, _report in outcomes)
+    for _conforming, report in outcomes:
+        for node in report.subjects(RDF.type, SH.ValidationReport):
+            for result in report.objects(node, SH.result):
+                merged.add((root, SH.result, result))
+        for s, p, o in report:
+            if (s, RDF.type, SH.ValidationReport) not in report:
+                merged.add((s, p, o))
+    merged.add((root, RDF.type, SH.ValidationReport))
+    merged.add((root, SH.conforms, Literal(conforms)))
+    return conforms, merged
+
+
+def validate(loaded: Loaded, processes: int = 1) -> Outcome:
+    return validate_graph(loaded.union(), loaded.shapes, processes)
 
 
 def render_text(outcome: Outcome, loaded: Loaded | None = None) -> str:

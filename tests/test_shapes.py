@@ -23,7 +23,7 @@ from rdflib import RDF, BNode, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
 from ljkg.iris import Namespaces
-from ljkg.validation import read_report, validate, validate_graph
+from ljkg.validation import read_report, shape_groups, validate, validate_graph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 CASES_DIR = TESTS / "shapes" / "cases"
@@ -178,14 +178,16 @@ def every_field(violations) -> list[tuple]:
     return sorted((v.source_shape, v.focus, v.path or "", v.severity, v.message, v.value or "") for v in violations)
 
 
-def assert_same_report_as_pyshacl_alone(data: Graph, shapes: Graph) -> list:
-    """Our validate_graph (pyshacl, its SPARQL answered by Oxigraph) against pyshacl over rdflib alone:
-    every field of every result, and the values down to their datatypes. Returns pyshacl's results."""
+def assert_same_report_as_pyshacl_alone(data: Graph, shapes: Graph, processes: int = 1) -> list:
+    """Our validate_graph (pyshacl, its SPARQL answered by Oxigraph, the shapes shared out between
+    ``processes`` whatever the size) against pyshacl over rdflib alone: the verdict, every field of every
+    result, and the values down to their datatypes. Returns pyshacl's results."""
     from pyshacl import validate as pyshacl_validate
 
-    ours = validate_graph(data, shapes)
-    _conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
-                                                allow_warnings=True)
+    ours = validate_graph(data, shapes, processes, parallel_from=0)
+    conforms, report, _text = pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True,
+                                               allow_warnings=True)
+    assert ours.conforms == conforms
     reference = read_report(report)
     assert every_field(ours.violations) == every_field(reference)
     values = [sorted(term.n3() for term in r.objects(None, SH.value)) for r in (ours.report, report)]
@@ -193,14 +195,16 @@ def assert_same_report_as_pyshacl_alone(data: Graph, shapes: Graph) -> list:
     return reference
 
 
-def test_oxigraph_answers_the_shapes_sparql_as_rdflib_does(loaded):
-    """validate_graph hands pyshacl's SPARQL to Oxigraph; pyshacl over rdflib alone must give the same report.
+@pytest.mark.parametrize("processes", [1, 2, 3])
+def test_oxigraph_answers_the_shapes_sparql_as_rdflib_does(loaded, processes: int):
+    """validate_graph hands pyshacl's SPARQL to Oxigraph, and shares the shapes out between processes;
+    pyshacl over rdflib alone, in one process, must give the same report.
 
     Every broken case at once, so every constraint fails at least once, SHACL-SPARQL ones included.
     """
     graph = all_cases_graph(loaded)
     triples = len(graph)
-    reference = assert_same_report_as_pyshacl_alone(graph, loaded.shapes)
+    reference = assert_same_report_as_pyshacl_alone(graph, loaded.shapes, processes)
     assert len(graph) == triples, "validation in place changed the data"
     assert len(reference) > len(CASES)
 
@@ -227,12 +231,83 @@ def split_case(path: Path) -> tuple[Graph, Graph]:
     return data, shapes
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 @pytest.mark.parametrize("path", ENGINE_CASES, ids=[p.stem for p in ENGINE_CASES])
-def test_oxigraph_and_rdflib_give_the_same_report(path: Path):
+def test_oxigraph_and_rdflib_give_the_same_report(path: Path, processes: int):
     """Where Oxigraph cannot, or must not, answer a query as written (tests/shapes/engines/README.md)."""
     data, shapes = split_case(path)
     assert len(data) and len(shapes)
-    assert_same_report_as_pyshacl_alone(data, shapes)
+    assert_same_report_as_pyshacl_alone(data, shapes, processes)
+
+
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+def checks(shapes: Graph) -> list[tuple]:
+    """What a shapes graph has pyshacl run: (its targets, what runs on them), once per targeted node, where
+    what runs is a property shape or the node's own constraints (sh:class, sh:sparql ...)."""
+    out = []
+    for node in {s for p in TARGETS for s in shapes.subjects(p, None)}:
+        targets = tuple(sorted((p, o) for p in TARGETS for o in shapes.objects(node, p)))
+        out += [(targets, prop) for prop in shapes.objects(node, SH.property)]
+        own = sorted((p, o) for p, o in shapes.predicate_objects(node)
+                     if p not in TARGETS and p not in (SH.property, RDF.type))
+        if own:
+            out.append((targets, node, tuple(own)))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("processes", [2, 3, 50])
+def test_each_check_runs_in_exactly_one_process(loaded, processes: int):
+    """Each property shape, and each node shape's own constraints, on the same focus nodes as in one run,
+    in one process only; every shape is in every process, for the constraints that name it."""
+    groups = shape_groups(loaded.union(), loaded.shapes, processes)
+    assert 1 < len(groups) <= processes
+    assert sorted(c for group in groups for c in checks(group)) == checks(loaded.shapes)
+    for group in groups:
+        assert checks(group), "a process with nothing to check"
+        assert set(loaded.shapes.subjects()) <= set(group.subjects())
+
+
+def test_the_label_checks_are_shared_out(loaded):
+    """The label shape's checks on every typed resource are the largest part of the work: in two processes
+    they are not all in one."""
+    groups = shape_groups(loaded.union(), loaded.shapes, 2)
+    label_checks = [sum(1 for c in checks(g) if c[1] in {URIRef(expand(f"ljs:LabelShape-{p}"))
+                                                          for p in ("label", "description", "altLabel")})
+                    for g in groups]
+    assert sorted(label_checks) != [0, 3] and sum(label_checks) == 3
+
+
+CLASS_SHAPES = """
+    @prefix ex: <http://example.org/> .
+    @prefix sh: <http://www.w3.org/ns/shacl#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    ex:T a rdfs:Class , sh:NodeShape ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+    ex:UShape a sh:NodeShape ; sh:targetClass ex:U ; sh:property [ sh:path ex:q ; sh:minCount 1 ] .
+"""
+
+
+def test_shapes_that_are_classes_are_not_shared_out():
+    """A class that is a shape targets its instances with no target triple to leave out of a process."""
+    data = Graph().parse(format="turtle", data="@prefix ex: <http://example.org/> . ex:a a ex:T . ex:b a ex:U .")
+    shapes = Graph().parse(format="turtle", data=CLASS_SHAPES)
+    assert shape_groups(data, shapes, 2) == [shapes]
+    assert len(assert_same_report_as_pyshacl_alone(data, shapes, 2)) == 2
+
+
+def test_a_failing_validation_process_is_reported():
+    """An error in a forked process's share reaches the caller as an error, not as a conforming share."""
+    data = Graph().parse(format="turtle", data="""
+        @prefix ex: <http://example.org/> . ex:a a ex:T . ex:b a ex:T . ex:c a ex:U .""")
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix ex: <http://example.org/> .
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:TShape a sh:NodeShape ; sh:targetClass ex:T ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+        ex:UShape a sh:NodeShape ; sh:targetClass ex:U ; sh:property [ sh:path ex:q ; sh:minCount "many" ] .
+    """)
+    with pytest.raises(RuntimeError, match="validation failed"):
+        validate_graph(data, shapes, processes=2, parallel_from=0)
 
 
 def test_a_dataset_is_validated_as_pyshacl_does():
