@@ -185,8 +185,9 @@ def prepare(settings: Settings, progress: Progress | None = None) -> bytes:
     loaded = load(settings.data_root, namespaces.base)
     counts = {str(loaded.graph_iri(f)): len(loaded.dataset.graph(loaded.graph_iri(f))) for f in GRAPH_FOLDERS}
     say(f"parsed {len(loaded.files)} files, {sum(counts.values()):,} triples ({time.monotonic() - started:.1f} s)")
-    outcome = validate(loaded, settings.validators)
-    say(f"validated with SHACL: {'conforms' if outcome.conforms else f'{len(outcome.violations)} results'}"
+    outcome = validate(loaded, *settings.validators)
+    shared = f" in {outcome.processes} processes" if outcome.processes > 1 else ""
+    say(f"validated with SHACL{shared}: {'conforms' if outcome.conforms else f'{len(outcome.violations)} results'}"
         f" ({time.monotonic() - started:.1f} s)")
     if not outcome.conforms and not settings.allow_invalid:
         raise StartupRefused(render_text(outcome, loaded))

@@ -60,7 +60,7 @@ def validate(fmt: str, **options) -> None:
     except LoadError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    outcome = run_validation(loaded, settings.validators)
+    outcome = run_validation(loaded, *settings.validators)
     if fmt == "turtle":
         click.echo(outcome.report.serialize(format="turtle"))
     else:

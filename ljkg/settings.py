@@ -64,8 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
     Setting("validation_processes", int, 0,
-            "Processes SHACL validation is shared out between, when files are validated (0: one per CPU); a "
-            "graph under 50,000 triples is validated in one."),
+            "Processes SHACL validation is shared out between, when files are validated (0: one per CPU, and a "
+            "graph under 50,000 triples in one; a number given is used at any size)."),
     Setting("allow_invalid", bool, False,
             "Start even if the data violates the shapes (every page then says so)."),
     Setting("allow_remote", bool, False,
@@ -137,11 +137,13 @@ class Settings:
         return base if base.endswith("/") else base + "/"
 
     @property
-    def validators(self) -> int:
-        """How many processes validate: --validation-processes, or the CPUs this process may run on."""
+    def validators(self) -> tuple[int, int | None]:
+        """How many processes validate, and from how many triples: --validation-processes at any size, else
+        the CPUs this process may run on, from validation.PARALLEL_FROM (None)."""
         if self.validation_processes > 0:
-            return self.validation_processes
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            return self.validation_processes, 0
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return cpus, None
 
     @property
     def cache_folder(self) -> Path | None:

@@ -39,6 +39,7 @@ class Outcome:
     conforms: bool
     report: Graph
     violations: list[Violation]
+    processes: int = 1  # how many processes validated (validate_graph)
 
     @property
     def errors(self) -> list[Violation]:
@@ -241,10 +242,13 @@ def validate_graph(data: Graph, shapes: Graph, processes: int = 1, parallel_from
         return Outcome(bool(conforms), report, read_report(report))
     if processes > 1 and len(data) >= (PARALLEL_FROM if parallel_from is None else parallel_from):
         groups = shape_groups(data, shapes, processes * GROUPS_PER_PROCESS)
+        processes = min(processes, len(groups))
+        log.info("SHACL: %d groups of shapes in %d processes", len(groups), processes)
         conforms, report = _merged(_validate_in_processes(data, groups, processes))
     else:
+        processes = 1
         conforms, report = _validate_in_place(OxigraphQueriedGraph(data), shapes)
-    return Outcome(conforms, report, read_report(report))
+    return Outcome(conforms, report, read_report(report), processes)
 
 
 def _validate_in_place(queried: OxigraphQueriedGraph, shapes: Graph) -> tuple[bool, Graph]:
@@ -430,8 +434,8 @@ def _merged(outcomes: list[tuple[bool, Graph]]) -> tuple[bool, Graph]:
     return conforms, merged
 
 
-def validate(loaded: Loaded, processes: int = 1) -> Outcome:
-    return validate_graph(loaded.union(), loaded.shapes, processes)
+def validate(loaded: Loaded, processes: int = 1, parallel_from: int | None = None) -> Outcome:
+    return validate_graph(loaded.union(), loaded.shapes, processes, parallel_from)
 
 
 def render_text(outcome: Outcome, loaded: Loaded | None = None) -> str:

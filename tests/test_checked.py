@@ -64,6 +64,33 @@ def test_violations_are_refused_with_the_report_and_not_kept(copy: Path, tmp_pat
     assert entries(cache) == []
 
 
+def test_validation_shared_out_between_processes_refuses_with_the_same_report(copy: Path, tmp_path: Path):
+    """--validation-processes 2: the shapes are validated in processes forked from the (daemon) validating
+    child; the refusal names the same violations as one process does."""
+    icorn = copy / "data" / "icorn.ttl"
+    icorn.write_text(icorn.read_text(encoding="utf-8") + BROKEN_GUEST, encoding="utf-8")
+    refusals = []
+    for processes in (1, 2):
+        with pytest.raises(StartupRefused) as refused:
+            check(settings_for(copy, tmp_path / f"cache-{processes}", validation_processes=processes))
+        refusals.append(str(refused.value))
+    assert refusals[0] == refusals[1] and "GuestShape-name" in refusals[1]
+
+
+def test_validation_shared_out_between_processes_publishes_a_conforming_report(copy: Path, tmp_path: Path):
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    said: list[str] = []
+    reports = [check(settings_for(copy, tmp_path / f"cache-{n}", validation_processes=n), progress=said.append
+                     ).metadata for n in (1, 2)]
+    assert isomorphic(*(Graph().parse(data=r, format="nt") for r in reports))
+    validated = [line for line in said if line.startswith("validated with SHACL")]
+    assert validated[0].startswith("validated with SHACL: conforms")
+    assert validated[1].startswith("validated with SHACL in 2 processes: conforms")
+    assert b"<http://www.w3.org/ns/shacl#conforms> \"true\"" in reports[1]
+
+
 def test_a_kept_invalid_verdict_still_refuses_a_start_without_allow_invalid(copy: Path, tmp_path: Path):
     icorn = copy / "data" / "icorn.ttl"
     icorn.write_text(icorn.read_text(encoding="utf-8") + BROKEN_GUEST, encoding="utf-8")

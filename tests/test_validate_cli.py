@@ -70,3 +70,17 @@ def test_syntax_error_exits_2(copy: Path):
     result = run("--data", str(copy))
     assert result.exit_code == 2
     assert "like.ttl" in result.output
+
+
+def test_validation_processes_give_the_same_report(copy: Path, caplog):
+    """`--validation-processes 3` at any size: the shapes shared out between three processes."""
+    caplog.set_level("INFO", logger="ljkg.validation")
+    presentations = copy / "data" / "presentations-abroad.ttl"
+    presentations.write_text(presentations.read_text(encoding="utf-8")
+                             + '\nevent:days-of-ljubljana-in-sofia-2017 schema:startDate "2015"^^xsd:gYear .\n',
+                             encoding="utf-8")
+    one, three = (run("--data", str(copy), "--validation-processes", n) for n in ("1", "3"))
+    assert (one.exit_code, three.exit_code) == (1, 1)
+    assert one.output == three.output and "PlannedEventShape" in three.output
+    assert [r.getMessage() for r in caplog.records if "groups of shapes" in r.getMessage()] == [
+        "SHACL: 12 groups of shapes in 3 processes"]
