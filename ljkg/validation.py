@@ -268,6 +268,7 @@ def _validate_in_place(queried: OxigraphQueriedGraph, shapes: Graph) -> tuple[bo
 PARALLEL_FROM = 50_000  # triples: below, a fork and a second Oxigraph copy cost more than half the work
 GROUPS_PER_PROCESS = 4  # smaller groups even out the estimates; each costs pyshacl a reading of the shapes
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+MOST_GROUPS = 255  # each is one byte in the queue
 SPARQL_WEIGHT = 10  # a SHACL-SPARQL constraint costs about ten property shapes per focus node (bench/README.md)
 
 
@@ -280,22 +281,32 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     property shape and the focus node, as in one run. Every shape stays in every group, for the constraints
     that name it (sh:node, sh:or ...), so the reports together are pyshacl's report of the whole.
 
-    Kept whole: a shape nested in another (the outer one needs all of it), a closed or deactivated one
-    (sh:closed reads the shape's property shapes), a property shape with targets of its own, and one with a
-    SPARQL target (evaluated once; its focus nodes cannot be counted beforehand). Shapes that are classes
-    target their instances with no triple to move, so such a shapes graph is not split. Parts are balanced
-    by an estimate: focus nodes counted in the data from the declared targets times the checks run on each,
-    largest first, each to the least loaded part.
+    Kept whole, where a part of the shape would not behave as the whole:
+    - a shape nested in another (the outer one needs all of it);
+    - a closed one (sh:closed reads its property shapes), a deactivated one, one with a sh:severity (a
+      Warning node shape's property violations still conform), one with a property shape whose qualified
+      values must be disjoint (pyshacl finds the sibling shapes through the node's sh:property);
+    - a property shape with targets of its own;
+    - one with a SPARQL target (evaluated once; its focus nodes cannot be counted beforehand).
+    Not split at all: a shapes graph where a shape may be a class (it targets its instances with no triple
+    to move) or with a constraint component whose parameter is a target or sh:property (the blank node
+    shape would have it). Parts are balanced by an estimate: focus nodes counted in the data from the
+    declared targets times the checks run on each, largest first, each to the least loaded part.
     """
-    if any((s, RDF.type, cls) in shapes for s in shapes.subjects() for cls in (RDFS.Class, OWL.Class)):
+    classes = {RDFS.Class, OWL.Class, *shapes.subjects(RDFS.subClassOf, None)}
+    parameters = {path for parameter in shapes.objects(None, SH.parameter)
+                  for path in shapes.objects(parameter, SH.path)}
+    if any((None, RDF.type, cls) in shapes for cls in classes) or parameters & {*TARGETS, SH.property, RDF.type}:
         return [shapes]
     targeted = {shape for target in TARGETS for shape in shapes.subjects(target, None)}
     nested = {o for p in (SH.node, SH.qualifiedValueShape, SH["not"]) for o in shapes.objects(None, p)}
     for logical in (SH["or"], SH["and"], SH.xone):
         for members in shapes.objects(None, logical):
             nested.update(Collection(shapes, members))
-    split = {shape for shape in targeted if shape not in nested and not any(
-        (shape, p, None) in shapes for p in (SH.path, SH.closed, SH.deactivated, SH.target))}
+    disjoint = {shape for shape, prop in shapes.subject_objects(SH.property)
+                if (prop, SH.qualifiedValueShapesDisjoint, None) in shapes}
+    split = {shape for shape in targeted if shape not in nested | disjoint and not any(
+        (shape, p, None) in shapes for p in (SH.path, SH.closed, SH.deactivated, SH.severity, SH.target))}
     units = []  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
     for shape in targeted:
         focus = _focus_estimate(data, shapes, shape)
@@ -307,7 +318,7 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
         # the shape's own constraints go with its first property shape, so no process only finds focus nodes
         units.append((shape, True, (properties[0],), focus * (own + 1)))
         units += [(shape, False, (prop,), focus) for prop in properties[1:]]
-    shares: list[list] = [[] for _ in range(min(parts, len(units)))]
+    shares: list[list] = [[] for _ in range(min(parts, len(units), MOST_GROUPS))]
     loads = [0] * len(shares)
     for unit in sorted(units, key=lambda u: (-u[3], str(u[0]), [str(p) for p in u[2]])):
         lightest = loads.index(min(loads))
@@ -335,7 +346,7 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
                 for prop in properties:
                     group.add((holders[shape], SH.property, prop))
         groups.append(group)
-    return groups
+    return groups or [shapes]  # no targeted shape: one run, which may still find implicit targets
 
 
 def _focus_estimate(data: Graph, shapes: Graph, shape) -> int:
@@ -376,7 +387,10 @@ def _validate_in_processes(data: Graph, groups: list[Graph], processes: int) -> 
                     os._exit(status)
             sending.close()
             children.append((pid, receiving))
-        outcomes = _validate_queued(data, groups, queue)
+        try:
+            outcomes = _validate_queued(data, groups, queue)
+        except Exception as exc:  # the same error whichever process took the group
+            raise RuntimeError(f"validation failed: {exc!r}") from exc
     except BaseException:
         for pid, receiving in children:
             os.kill(pid, signal.SIGKILL)

@@ -279,6 +279,27 @@ def test_the_label_checks_are_shared_out(loaded):
     assert sorted(label_checks) != [0, 3] and sum(label_checks) == 3
 
 
+PARALLEL_CASES = sorted((TESTS / "shapes" / "parallel").glob("*.ttl"))
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+@pytest.mark.parametrize("path", PARALLEL_CASES, ids=[p.stem for p in PARALLEL_CASES])
+def test_shared_out_validation_gives_the_same_report(path: Path, processes: int):
+    """Where a part of a shape would not behave as the whole (tests/shapes/parallel/README.md)."""
+    data, shapes = split_case(path)
+    assert len(data) and len(shapes)
+    assert_same_report_as_pyshacl_alone(data, shapes, processes)
+
+
+def test_there_are_at_most_255_groups():
+    """The queue holds a group as one byte."""
+    shapes = Graph()
+    for i in range(300):
+        shapes.add((URIRef(f"{SHAPES_NS}S{i}"), SH.targetNode, URIRef(f"http://example.org/n{i}")))
+        shapes.add((URIRef(f"{SHAPES_NS}S{i}"), SH.property, URIRef(f"{SHAPES_NS}p")))
+    assert len(shape_groups(Graph(), shapes, 1000)) == 255
+
+
 CLASS_SHAPES = """
     @prefix ex: <http://example.org/> .
     @prefix sh: <http://www.w3.org/ns/shacl#> .
