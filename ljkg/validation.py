@@ -289,9 +289,11 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     - a property shape with targets of its own;
     - one with a SPARQL target (evaluated once; its focus nodes cannot be counted beforehand).
     Not split at all: a shapes graph where a shape may be a class (it targets its instances with no triple
-    to move) or with a constraint component whose parameter is a target or sh:property (the blank node
-    shape would have it). Parts are balanced by an estimate: focus nodes counted in the data from the
-    declared targets times the checks run on each, largest first, each to the least loaded part.
+    to move), with a constraint component whose parameter is a target or sh:property (the blank node
+    shape would have it), or with a targeted blank node shape (pyshacl copies a blank node source shape
+    into the report with the triples it has in the group's graph, some of which are elsewhere).
+    Parts are balanced by an estimate: focus nodes counted in the data from the declared targets times the
+    checks run on each (at least 1), largest first, each to the least loaded part.
     """
     classes = {RDFS.Class, OWL.Class, *shapes.subjects(RDFS.subClassOf, None)}
     parameters = {path for parameter in shapes.objects(None, SH.parameter)
@@ -299,6 +301,8 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     if any((None, RDF.type, cls) in shapes for cls in classes) or parameters & {*TARGETS, SH.property, RDF.type}:
         return [shapes]
     targeted = {shape for target in TARGETS for shape in shapes.subjects(target, None)}
+    if any(isinstance(shape, BNode) for shape in targeted):
+        return [shapes]
     nested = {o for p in (SH.node, SH.qualifiedValueShape, SH["not"]) for o in shapes.objects(None, p)}
     for logical in (SH["or"], SH["and"], SH.xone):
         for members in shapes.objects(None, logical):
@@ -309,7 +313,7 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
         (shape, p, None) in shapes for p in (SH.path, SH.closed, SH.deactivated, SH.severity, SH.target))}
     units = []  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
     for shape in targeted:
-        focus = _focus_estimate(data, shapes, shape)
+        focus = max(1, _focus_estimate(data, shapes, shape))  # at least 1: a SPARQL target or subclasses count none
         properties = sorted(shapes.objects(shape, SH.property))
         own = 1 + SPARQL_WEIGHT * len(list(shapes.objects(shape, SH.sparql)))
         if shape not in split or not properties:
@@ -368,7 +372,7 @@ def _validate_in_processes(data: Graph, groups: list[Graph], processes: int) -> 
     queue, filling = os.pipe()  # one byte per group; reading one byte from a pipe is atomic
     os.write(filling, bytes(range(len(groups))))
     os.close(filling)
-    parent, children = os.getpid(), []
+    parent, children = os.getpid(), {}
     try:
         for _ in range(min(processes, len(groups)) - 1):
             receiving, sending = Pipe(duplex=False)
@@ -386,33 +390,32 @@ def _validate_in_processes(data: Graph, groups: list[Graph], processes: int) -> 
                 finally:
                     os._exit(status)
             sending.close()
-            children.append((pid, receiving))
+            children[pid] = receiving
         try:
             outcomes = _validate_queued(data, groups, queue)
         except Exception as exc:  # the same error whichever process took the group
             raise RuntimeError(f"validation failed: {exc!r}") from exc
-    except BaseException:
-        for pid, receiving in children:
-            os.kill(pid, signal.SIGKILL)
+        failure = None
+        for pid in list(children):
+            kind, payload = "error", "a validation process died (out of memory?)"
+            with contextlib.suppress(EOFError, OSError):
+                kind, payload = children[pid].recv()
+            children.pop(pid).close()
+            os.waitpid(pid, 0)
+            if kind == "ok":
+                outcomes += [(conforms, _graph(triples)) for conforms, triples in payload]
+            else:
+                failure = failure or payload
+        if failure:
+            raise RuntimeError(failure)
+        return outcomes
+    finally:  # whatever interrupted us (an error, Ctrl-C), no child is left running or unreaped
+        os.close(queue)
+        for pid, receiving in children.items():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             receiving.close()
-        raise
-    finally:
-        os.close(queue)
-    failure = None
-    for pid, receiving in children:
-        kind, payload = "error", "a validation process died (out of memory?)"
-        with contextlib.suppress(EOFError, OSError):
-            kind, payload = receiving.recv()
-        receiving.close()
-        os.waitpid(pid, 0)
-        if kind == "ok":
-            outcomes += [(conforms, _graph(triples)) for conforms, triples in payload]
-        else:
-            failure = failure or payload
-    if failure:
-        raise RuntimeError(failure)
-    return outcomes
 
 
 def _validate_queued(data: Graph, groups: list[Graph], queue: int) -> list[tuple[bool, Graph]]:
@@ -433,7 +436,8 @@ def _graph(triples: list) -> Graph:
 def _merged(outcomes: list[tuple[bool, Graph]]) -> tuple[bool, Graph]:
     """One validation report holding every result of the reports; it conforms if each of them does."""
     merged = Graph()
-    merged.bind("sh", SH)
+    for prefix, namespace in outcomes[0][1].namespaces():  # this process's report, as pyshacl bound it
+        merged.bind(prefix, namespace)
     root = BNode()
     conforms = all(conforming for conforming, _report in outcomes)
     for _conforming, report in outcomes:
