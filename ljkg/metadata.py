@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
@@ -144,19 +145,41 @@ def _concepts(g: Graph) -> None:
     g.add((LICENCE, DCT.type, URIRef("http://purl.org/adms/licencetype/Attribution")))
 
 
+@dataclass
+class _Census:
+    """What VoID states about the published graph, gathered in one pass over it (each pass over a
+    million triples in rdflib's store takes seconds; there were four)."""
+    subjects: set = field(default_factory=set)
+    objects: set = field(default_factory=set)
+    entities: set = field(default_factory=set)
+    per_property: Counter = field(default_factory=Counter)
+    per_class: dict = field(default_factory=lambda: defaultdict(set))
+    links: dict = field(default_factory=lambda: {name: [] for name in LINK_TARGETS})  # target → [(p, o)]
+
+
+def _census(published: Graph) -> _Census:
+    census = _Census()
+    targets = list(LINK_TARGETS.items())
+    for s, p, o in published:
+        census.subjects.add(s)
+        census.objects.add(o)
+        census.per_property[p] += 1
+        if isinstance(s, URIRef):
+            census.entities.add(s)
+        if p == RDF.type:  # every class counts, even one with only blank-node members
+            census.per_class[o].update([s] if isinstance(s, URIRef) else [])
+        if isinstance(o, URIRef):
+            for name, target_ns in targets:
+                if o.startswith(target_ns):
+                    census.links[name].append((p, o))
+    return census
+
+
 def _void(g: Graph, ns: Namespaces, published: Graph, dataset: URIRef) -> None:
     prefixes = ns.prefixes()
-    subjects, objects, entities = set(), set(), set()
-    per_property: Counter = Counter()
-    per_class: dict = defaultdict(set)
-    for s, p, o in published:
-        subjects.add(s)
-        objects.add(o)
-        per_property[p] += 1
-        if isinstance(s, URIRef):
-            entities.add(s)
-        if p == RDF.type:  # every class counts, even one with only blank-node members
-            per_class[o].update([s] if isinstance(s, URIRef) else [])
+    census = _census(published)
+    subjects, objects, entities = census.subjects, census.objects, census.entities
+    per_property, per_class = census.per_property, census.per_class
     for prop, value in ((VOID.triples, len(published)), (VOID.entities, len(entities)),
                         (VOID.distinctSubjects, len(subjects)), (VOID.distinctObjects, len(objects)),
                         (VOID.properties, len(per_property)), (VOID.classes, len(per_class))):
@@ -182,7 +205,7 @@ def _void(g: Graph, ns: Namespaces, published: Graph, dataset: URIRef) -> None:
     for fmt in formats.DUMPS:
         g.add((dataset, VOID.dataDump, URIRef(f"{ns.dataset}/dump.{fmt.suffix}")))
         g.add((dataset, VOID.feature, URIRef(W3C_FORMATS + W3C_FORMAT_NAMES[fmt.name])))
-    _linksets(g, ns, published, dataset)
+    _linksets(g, ns, census.links, dataset)
 
 
 def _examples(ns: Namespaces, per_class: dict, entities: set, limit: int = 3) -> list[URIRef]:
@@ -197,10 +220,10 @@ def _examples(ns: Namespaces, per_class: dict, entities: set, limit: int = 3) ->
     return chosen or sorted(e for e in entities if ns.owns(str(e)))[:limit]
 
 
-def _linksets(g: Graph, ns: Namespaces, published: Graph, dataset: URIRef) -> None:
+def _linksets(g: Graph, ns: Namespaces, links_by_target: dict[str, list], dataset: URIRef) -> None:
     for name, target_ns in LINK_TARGETS.items():
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        links = [(p, o) for _s, p, o in published if isinstance(o, URIRef) and str(o).startswith(target_ns)]
+        links = links_by_target[name]
         target = _describe(g, URIRef(f"{ns.dataset}/target/{slug}"), (VOID.Dataset,), (name, name),
                            void_uriSpace=Literal(target_ns))
         linkset = _describe(g, URIRef(f"{ns.dataset}/linkset/{slug}"), (VOID.Linkset,),
