@@ -456,11 +456,11 @@ def validate(loaded: Loaded, processes: int = 1, parallel_from: int | None = Non
     return validate_graph(loaded.union(), loaded.shapes, processes, parallel_from)
 
 
-def render_text(outcome: Outcome, loaded: Loaded | None = None) -> str:
+def render_text(outcome: Outcome, loaded: Loaded | None = None, union: Graph | None = None) -> str:
     """A report for people: counts by class (when the files are at hand), then violations by shape."""
     lines = []
     if loaded is not None:
-        union = loaded.union()
+        union = loaded.union() if union is None else union
         counts: dict[str, int] = defaultdict(int)
         for _s, cls in union.subject_objects(RDF.type):
             counts[union.namespace_manager.normalizeUri(cls)] += 1
