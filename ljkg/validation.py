@@ -311,17 +311,7 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
                 if (prop, SH.qualifiedValueShapesDisjoint, None) in shapes}
     split = {shape for shape in targeted if shape not in nested | disjoint and not any(
         (shape, p, None) in shapes for p in (SH.path, SH.closed, SH.deactivated, SH.severity, SH.target))}
-    units = []  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
-    for shape in targeted:
-        focus = max(1, _focus_estimate(data, shapes, shape))  # at least 1: a SPARQL target or subclasses count none
-        properties = sorted(shapes.objects(shape, SH.property))
-        own = 1 + SPARQL_WEIGHT * len(list(shapes.objects(shape, SH.sparql)))
-        if shape not in split or not properties:
-            units.append((shape, True, (), focus * (own + len(properties))))
-            continue
-        # the shape's own constraints go with its first property shape, so no process only finds focus nodes
-        units.append((shape, True, (properties[0],), focus * (own + 1)))
-        units += [(shape, False, (prop,), focus) for prop in properties[1:]]
+    units = [unit for shape in targeted for unit in _units(data, shapes, shape, shape in split)]
     shares: list[list] = [[] for _ in range(min(parts, len(units), MOST_GROUPS))]
     loads = [0] * len(shares)
     for unit in sorted(units, key=lambda u: (-u[3], str(u[0]), [str(p) for p in u[2]])):
@@ -330,27 +320,44 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
         loads[lightest] += unit[3]
     moved = [(s, p, o) for s, p, o in shapes if s in targeted and (p in TARGETS or (p == SH.property and s in split))]
     everywhere = set(shapes) - set(moved)
-    groups = []
-    for share in shares:
-        group = Graph()
-        for prefix, namespace in shapes.namespaces():
-            group.bind(prefix, namespace)
-        for triple in everywhere:
-            group.add(triple)
-        holders = {}  # a split shape → the node its property shapes hang from in this group
-        for shape, with_own, properties, _work in sorted(share, key=lambda u: not u[1]):  # own constraints first
-            if shape not in holders:
-                holders[shape] = shape if with_own else BNode()
-                if not with_own:
-                    group.add((holders[shape], RDF.type, SH.NodeShape))
-                for target in TARGETS:
-                    for value in shapes.objects(shape, target):
-                        group.add((holders[shape], target, value))
-            if shape in split:
-                for prop in properties:
-                    group.add((holders[shape], SH.property, prop))
-        groups.append(group)
+    groups = [_group(shapes, everywhere, share, split) for share in shares]
     return groups or [shapes]  # no targeted shape: one run, which may still find implicit targets
+
+
+Unit = tuple  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
+
+
+def _units(data: Graph, shapes: Graph, shape, split: bool) -> list[Unit]:
+    focus = max(1, _focus_estimate(data, shapes, shape))  # at least 1: a SPARQL target or subclasses count none
+    properties = sorted(shapes.objects(shape, SH.property))
+    own = 1 + SPARQL_WEIGHT * len(list(shapes.objects(shape, SH.sparql)))
+    if not split or not properties:
+        return [(shape, True, (), focus * (own + len(properties)))]
+    # the shape's own constraints go with its first property shape, so no process only finds focus nodes
+    return [(shape, True, (properties[0],), focus * (own + 1))] + [
+        (shape, False, (prop,), focus) for prop in properties[1:]]
+
+
+def _group(shapes: Graph, everywhere: set, share: list[Unit], split: set) -> Graph:
+    """A shapes graph for one part: what every part has, plus its units' targets and property links."""
+    group = Graph()
+    for prefix, namespace in shapes.namespaces():
+        group.bind(prefix, namespace)
+    for triple in everywhere:
+        group.add(triple)
+    holders = {}  # a split shape → the node its property shapes hang from in this group
+    for shape, with_own, properties, _work in sorted(share, key=lambda u: not u[1]):  # own constraints first
+        if shape not in holders:
+            holders[shape] = shape if with_own else BNode()
+            if not with_own:
+                group.add((holders[shape], RDF.type, SH.NodeShape))
+            for target in TARGETS:
+                for value in shapes.objects(shape, target):
+                    group.add((holders[shape], target, value))
+        if shape in split:
+            for prop in properties:
+                group.add((holders[shape], SH.property, prop))
+    return group
 
 
 def _focus_estimate(data: Graph, shapes: Graph, shape) -> int:
@@ -452,8 +459,8 @@ def _merged(outcomes: list[tuple[bool, Graph]]) -> tuple[bool, Graph]:
     return conforms, merged
 
 
-def validate(loaded: Loaded, processes: int = 1, parallel_from: int | None = None) -> Outcome:
-    return validate_graph(loaded.union(), loaded.shapes, processes, parallel_from)
+def validate(loaded: Loaded) -> Outcome:
+    return validate_graph(loaded.union(), loaded.shapes)
 
 
 def render_text(outcome: Outcome, loaded: Loaded | None = None, union: Graph | None = None) -> str:
