@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import signal
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from multiprocessing.connection import Pipe
 
@@ -232,7 +232,8 @@ def validate_graph(data: Graph, shapes: Graph, processes: int = 1, parallel_from
     triples took about 15 s); with no inference and no SHACL rules pyshacl adds nothing to the data. Shapes
     with rules get pyshacl's copy (and rdflib's SPARQL), so the caller's graph is never changed.
     From ``parallel_from`` triples (`PARALLEL_FROM`; below, one process is quicker than forking) the shapes
-    are shared out between ``processes`` (`shape_groups`).
+    are shared out between ``processes``; in one process or many, property shapes are validated on their
+    node shape's targets, not one focus node at a time (`shape_groups`).
     """
     from pyshacl import validate as pyshacl_validate  # here: a serving process never validates (checked.py)
 
@@ -247,7 +248,7 @@ def validate_graph(data: Graph, shapes: Graph, processes: int = 1, parallel_from
         conforms, report = _merged(_validate_in_processes(data, groups, processes))
     else:
         processes = 1
-        conforms, report = _validate_in_place(OxigraphQueriedGraph(data), shapes)
+        conforms, report = _validate_in_place(OxigraphQueriedGraph(data), shape_groups(data, shapes, 1)[0])
     return Outcome(conforms, report, read_report(report), processes)
 
 
@@ -262,8 +263,9 @@ def _validate_in_place(queried: OxigraphQueriedGraph, shapes: Graph) -> tuple[bo
     return bool(conforms), report
 
 
-# Parallel validation: the shapes' work is shared out between processes, each forked with the data graph
-# (copy-on-write, nothing is sent) and validating its share; their reports are merged.
+# The shapes graph as pyshacl is given it: property shapes lifted onto their node shape's targets, and the
+# work shared out between processes, each forked with the data graph (copy-on-write, nothing is sent) and
+# validating its share; their reports are merged.
 
 PARALLEL_FROM = 50_000  # triples: below, a fork and a second Oxigraph copy cost more than half the work
 GROUPS_PER_PROCESS = 4  # smaller groups even out the estimates; each costs pyshacl a reading of the shapes
@@ -276,19 +278,24 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     """The shapes graph once per part of the work (at most ``parts``), each with the targets of its part only.
 
     The work of a targeted node shape is its own constraints (SHACL-SPARQL ones included) on its focus
-    nodes, and each of its property shapes on them. A part with some of a shape's property shapes but not
-    its own constraints gets them under a blank node shape with the same targets: their results name the
-    property shape and the focus node, as in one run. Every shape stays in every group, for the constraints
-    that name it (sh:node, sh:or ...), so the reports together are pyshacl's report of the whole.
+    nodes, and each of its property shapes on them. pyshacl runs a property shape reached through
+    sh:property once per focus node, reading the shape and building its constraint components every time
+    (about 0.1 ms, the largest cost of a big graph; bench/README.md); a property shape with targets of its
+    own runs once on all its focus nodes. So a property shape that only its node shape names is given that
+    shape's targets instead of its sh:property link ("lifted"): its results name the property shape and the
+    focus node, as before. One that cannot be lifted (a blank node, which pyshacl would copy into the report
+    with the targets; one that other shapes name too) hangs from a blank node shape with the same targets
+    in a part without the node shape's own constraints. Every shape stays in every group, for the
+    constraints that name it (sh:node, sh:or ...), so the reports together are pyshacl's report of the whole.
 
-    Kept whole, where a part of the shape would not behave as the whole:
+    Kept whole (neither split nor lifted), where a part of the shape would not behave as the whole:
     - a shape nested in another (the outer one needs all of it);
     - a closed one (sh:closed reads its property shapes), a deactivated one, one with a sh:severity (a
       Warning node shape's property violations still conform), one with a property shape whose qualified
       values must be disjoint (pyshacl finds the sibling shapes through the node's sh:property);
     - a property shape with targets of its own;
     - one with a SPARQL target (evaluated once; its focus nodes cannot be counted beforehand).
-    Not split at all: a shapes graph where a shape may be a class (it targets its instances with no triple
+    Not changed at all: a shapes graph where a shape may be a class (it targets its instances with no triple
     to move), with a constraint component whose parameter is a target or sh:property (the blank node
     shape would have it), or with a targeted blank node shape (pyshacl copies a blank node source shape
     into the report with the triples it has in the group's graph, some of which are elsewhere).
@@ -311,7 +318,11 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
                 if (prop, SH.qualifiedValueShapesDisjoint, None) in shapes}
     split = {shape for shape in targeted if shape not in nested | disjoint and not any(
         (shape, p, None) in shapes for p in (SH.path, SH.closed, SH.deactivated, SH.severity, SH.target))}
-    units = [unit for shape in targeted for unit in _units(data, shapes, shape, shape in split)]
+    named = Counter(shapes.objects(None, SH.property))
+    lifted = {prop for shape in split for prop in shapes.objects(shape, SH.property)
+              if isinstance(prop, URIRef) and named[prop] == 1 and prop not in nested
+              and not any((prop, target, None) in shapes for target in TARGETS)}
+    units = [unit for shape in targeted for unit in _units(data, shapes, shape, shape in split, parts > 1)]
     shares: list[list] = [[] for _ in range(min(parts, len(units), MOST_GROUPS))]
     loads = [0] * len(shares)
     for unit in sorted(units, key=lambda u: (-u[3], str(u[0]), [str(p) for p in u[2]])):
@@ -320,15 +331,16 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
         loads[lightest] += unit[3]
     moved = [(s, p, o) for s, p, o in shapes if s in targeted and (p in TARGETS or (p == SH.property and s in split))]
     everywhere = set(shapes) - set(moved)
-    groups = [_group(shapes, everywhere, share, split) for share in shares]
+    groups = [_group(shapes, everywhere, share, lifted) for share in shares]
     return groups or [shapes]  # no targeted shape: one run, which may still find implicit targets
 
 
 Unit = tuple  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
 
 
-def _units(data: Graph, shapes: Graph, shape, split: bool) -> list[Unit]:
-    focus = max(1, _focus_estimate(data, shapes, shape))  # at least 1: a SPARQL target or subclasses count none
+def _units(data: Graph, shapes: Graph, shape, split: bool, weigh: bool) -> list[Unit]:
+    # at least 1: a SPARQL target or subclasses count none
+    focus = max(1, _focus_estimate(data, shapes, shape)) if weigh else 1
     properties = sorted(shapes.objects(shape, SH.property))
     own = 1 + SPARQL_WEIGHT * len(list(shapes.objects(shape, SH.sparql)))
     if not split or not properties:
@@ -338,26 +350,34 @@ def _units(data: Graph, shapes: Graph, shape, split: bool) -> list[Unit]:
         (shape, False, (prop,), focus) for prop in properties[1:]]
 
 
-def _group(shapes: Graph, everywhere: set, share: list[Unit], split: set) -> Graph:
+def _group(shapes: Graph, everywhere: set, share: list[Unit], lifted: set) -> Graph:
     """A shapes graph for one part: what every part has, plus its units' targets and property links."""
     group = Graph()
     for prefix, namespace in shapes.namespaces():
         group.bind(prefix, namespace)
     for triple in everywhere:
         group.add(triple)
-    holders = {}  # a split shape → the node its property shapes hang from in this group
+    holders = {}  # a split shape → the node its unlifted property shapes hang from in this group
     for shape, with_own, properties, _work in sorted(share, key=lambda u: not u[1]):  # own constraints first
-        if shape not in holders:
-            holders[shape] = shape if with_own else BNode()
-            if not with_own:
+        if with_own:
+            holders[shape] = shape
+            _copy_targets(shapes, shape, group, shape)
+        for prop in properties:
+            if prop in lifted:
+                _copy_targets(shapes, shape, group, prop)
+                continue
+            if shape not in holders:
+                holders[shape] = BNode()
                 group.add((holders[shape], RDF.type, SH.NodeShape))
-            for target in TARGETS:
-                for value in shapes.objects(shape, target):
-                    group.add((holders[shape], target, value))
-        if shape in split:
-            for prop in properties:
-                group.add((holders[shape], SH.property, prop))
+                _copy_targets(shapes, shape, group, holders[shape])
+            group.add((holders[shape], SH.property, prop))
     return group
+
+
+def _copy_targets(shapes: Graph, shape, group: Graph, onto) -> None:
+    for target in TARGETS:
+        for value in shapes.objects(shape, target):
+            group.add((onto, target, value))
 
 
 def _focus_estimate(data: Graph, shapes: Graph, shape) -> int:

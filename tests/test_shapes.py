@@ -249,7 +249,7 @@ def split_case(path: Path) -> tuple[Graph, Graph]:
 
 
 PARALLEL_CASES = sorted((TESTS / "shapes" / "parallel").glob("*.ttl"))
-CASE_RUNS = [(p, n) for p in ENGINE_CASES for n in (1, 2)] + [(p, n) for p in PARALLEL_CASES for n in (2, 3)]
+CASE_RUNS = [(p, n) for p in ENGINE_CASES for n in (1, 2)] + [(p, n) for p in PARALLEL_CASES for n in (1, 2, 3)]
 
 
 @pytest.mark.parametrize(("path", "processes"), CASE_RUNS,
@@ -273,6 +273,9 @@ def checks(shapes: Graph) -> list[tuple]:
     out = []
     for node in {s for p in TARGETS for s in shapes.subjects(p, None)}:
         targets = tuple(sorted((p, o) for p in TARGETS for o in shapes.objects(node, p)))
+        if (node, SH.path, None) in shapes:  # a property shape with targets (lifted onto its node's)
+            out.append((targets, node))
+            continue
         out += [(targets, prop) for prop in shapes.objects(node, SH.property)]
         own = sorted((p, o) for p, o in shapes.predicate_objects(node)
                      if p not in TARGETS and p not in (SH.property, RDF.type))
@@ -291,6 +294,18 @@ def test_each_check_runs_in_exactly_one_process(loaded, processes: int):
     for group in groups:
         assert checks(group), "a process with nothing to check"
         assert set(loaded.shapes.subjects()) <= set(group.subjects())
+
+
+def test_property_shapes_run_on_their_node_shapes_targets_in_one_process(loaded):
+    """pyshacl runs a property shape named by sh:property once per focus node; given the node shape's
+    targets it runs once on all of them. The same checks, on the same focus nodes."""
+    [group] = shape_groups(loaded.union(), loaded.shapes, 1)
+    assert checks(group) == checks(loaded.shapes)
+    label = URIRef(expand("ljs:LabelShape-label"))
+    assert (label, SH.targetSubjectsOf, RDF.type) in group
+    assert not list(group.objects(URIRef(expand("ljs:LabelShape")), SH.property))
+    languages = URIRef(expand("ljs:LabelLanguagesShape"))  # a SPARQL target: kept as it is
+    assert set(group.objects(languages, SH.property)) == set(loaded.shapes.objects(languages, SH.property))
 
 
 def test_the_label_checks_are_shared_out(loaded):
