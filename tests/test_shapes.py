@@ -308,6 +308,19 @@ def test_property_shapes_run_on_their_node_shapes_targets_in_one_process(loaded)
     assert set(group.objects(languages, SH.property)) == set(loaded.shapes.objects(languages, SH.property))
 
 
+def test_validation_leaves_the_cycle_collector_as_it_found_it(loaded):
+    """validate_graph turns Python's cycle collector off while pyshacl runs; a caller's setting comes back."""
+    import gc
+
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            validate_graph(base_graph(loaded), loaded.shapes)
+            assert gc.isenabled() == enabled
+    finally:
+        gc.enable()
+
+
 def test_the_label_checks_are_shared_out(loaded):
     """The label shape's checks on every typed resource are the largest part of the work: in two processes
     they are not all in one."""

@@ -83,4 +83,4 @@ def test_validation_processes_give_the_same_report(copy: Path, caplog):
     assert (one.exit_code, three.exit_code) == (1, 1)
     assert one.output == three.output and "PlannedEventShape" in three.output
     assert [r.getMessage() for r in caplog.records if "groups of shapes" in r.getMessage()] == [
-        "SHACL: 12 groups of shapes in 3 processes"]
+        "SHACL: 48 groups of shapes in 3 processes"]  # GROUPS_PER_PROCESS each
