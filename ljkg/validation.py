@@ -300,9 +300,17 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     (about 0.1 ms, the largest cost of a big graph; bench/README.md); a property shape with targets of its
     own runs once on all its focus nodes. So a property shape that only its node shape names is given that
     shape's targets instead of its sh:property link ("lifted"): its results name the property shape and the
-    focus node, as before. One that cannot be lifted (a blank node, which pyshacl would copy into the report
-    with the targets; one that other shapes name too) hangs from a blank node shape with the same targets
-    in a part without the node shape's own constraints. Every shape stays in every group, for the
+    focus node, as before. Not lifted, where pyshacl would report otherwise:
+    - a blank node (pyshacl copies a blank node source shape into the report, targets and all);
+    - one that other shapes name too, or with targets of its own (a focus node both reach gets two results);
+    - one without exactly one sh:path (pyshacl refuses it as a property shape, and would take it as a node
+      shape if it had targets);
+    - one with a constraint component of the shapes graph's own (pyshacl does not let a Warning one conform
+      at the top level, and it gives one call's results each other's messages);
+    - one from which sh:node, sh:property ... reach a cycle, or more than `DEEPEST_BELOW_LIFTED` shapes deep
+      (pyshacl finds recursion, and stops at 15 levels, counting the levels from the top).
+    One that is not lifted hangs from a blank node shape with the same targets in a part without the node
+    shape's own constraints. Every shape stays in every group, for the
     constraints that name it (sh:node, sh:or ...), so the reports together are pyshacl's report of the whole.
 
     Kept whole (neither split nor lifted), where a part of the shape would not behave as the whole:
@@ -338,7 +346,9 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     named = Counter(shapes.objects(None, SH.property))
     lifted = {prop for shape in split for prop in shapes.objects(shape, SH.property)
               if isinstance(prop, URIRef) and named[prop] == 1 and prop not in nested
-              and not any((prop, target, None) in shapes for target in TARGETS)}
+              and len(set(shapes.objects(prop, SH.path))) == 1
+              and not any((prop, p, None) in shapes for p in (*TARGETS, *parameters))
+              and _depth_below(shapes, prop) is not None}
     units = [unit for shape in targeted for unit in _units(data, shapes, shape, shape in split, parts > 1)]
     shares: list[list] = [[] for _ in range(min(parts, len(units), MOST_GROUPS))]
     loads = [0] * len(shares)
@@ -353,6 +363,24 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
 
 
 Unit = tuple  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
+
+SHAPE_LINKS = (SH.node, SH.property, SH.qualifiedValueShape, SH["not"])
+SHAPE_LISTS = (SH["and"], SH["or"], SH.xone)
+DEEPEST_BELOW_LIFTED = 8  # pyshacl stops at 15 levels; lifted, a shape is one level higher
+
+
+def _depth_below(shapes: Graph, shape, above: frozenset = frozenset()) -> int | None:
+    """How many shapes deep sh:node, sh:property, sh:or ... reach from ``shape``; None for a cycle, or for
+    more than `DEEPEST_BELOW_LIFTED` (pyshacl detects recursion by the path it has taken from the top, so
+    the same cycle is caught one level later below a lifted shape)."""
+    if shape in above or len(above) > DEEPEST_BELOW_LIFTED:
+        return None
+    below = [*(o for link in SHAPE_LINKS for o in shapes.objects(shape, link)),
+             *(member for link in SHAPE_LISTS for members in shapes.objects(shape, link)
+               for member in Collection(shapes, members))]
+    depths = [_depth_below(shapes, reached, above | {shape}) for reached in below]
+    return None if None in depths else 1 + max(depths, default=0)
+
 
 
 def _units(data: Graph, shapes: Graph, shape, split: bool, weigh: bool) -> list[Unit]:

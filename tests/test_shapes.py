@@ -264,6 +264,25 @@ def test_a_small_case_gives_the_report_of_pyshacl_alone(path: Path, processes: i
     assert len(groups) == 1 or all(checks(group) for group in groups), "a group with nothing to check"
 
 
+REFUSED_CASES = sorted((TESTS / "shapes" / "parallel" / "refused").glob("*.ttl"))
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+@pytest.mark.parametrize("path", REFUSED_CASES, ids=[p.stem for p in REFUSED_CASES])
+def test_a_shapes_graph_pyshacl_refuses_is_refused(path: Path, processes: int):
+    """parallel/refused/: pyshacl alone raises an error for these shapes graphs; lifting property shapes
+    or sharing them out must not turn that into a report."""
+    from pyshacl import validate as pyshacl_validate
+    from pyshacl.errors import ReportableRuntimeError
+
+    data, shapes = split_case(path)
+    with pytest.raises(ReportableRuntimeError) as alone:
+        pyshacl_validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+    with pytest.raises((ReportableRuntimeError, RuntimeError)) as ours:
+        validate_graph(data, shapes, processes, parallel_from=0)
+    assert str(alone.value).split("\n")[0][:40] in str(ours.value)
+
+
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
 
