@@ -288,6 +288,9 @@ PARALLEL_FROM = 50_000  # triples: below, a fork and a second Oxigraph copy cost
 GROUPS_PER_PROCESS = 16  # estimates are off by up to 20 times: small groups from a queue even that out
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 MOST_GROUPS = 255  # each is one byte in the queue
+SHAPE_LINKS = (SH.node, SH.property, SH.qualifiedValueShape, SH["not"])
+SHAPE_LISTS = (SH["and"], SH["or"], SH.xone)
+DEEPEST_BELOW_LIFTED = 8  # pyshacl stops at 15 levels; lifted, a shape is one level higher
 SPARQL_WEIGHT = 10  # a SHACL-SPARQL constraint costs about ten property shapes per focus node (bench/README.md)
 
 
@@ -310,8 +313,8 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     - one from which sh:node, sh:property ... reach a cycle, or more than `DEEPEST_BELOW_LIFTED` shapes deep
       (pyshacl finds recursion, and stops at 15 levels, counting the levels from the top).
     One that is not lifted hangs from a blank node shape with the same targets in a part without the node
-    shape's own constraints. Every shape stays in every group, for the
-    constraints that name it (sh:node, sh:or ...), so the reports together are pyshacl's report of the whole.
+    shape's own constraints. Every shape stays in every group, for the constraints that name it (sh:node,
+    sh:or ...), so the reports together are pyshacl's report of the whole.
 
     Kept whole (neither split nor lifted), where a part of the shape would not behave as the whole:
     - a shape nested in another (the outer one needs all of it);
@@ -335,8 +338,8 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
     targeted = {shape for target in TARGETS for shape in shapes.subjects(target, None)}
     if any(isinstance(shape, BNode) for shape in targeted):
         return [shapes]
-    nested = {o for p in (SH.node, SH.qualifiedValueShape, SH["not"]) for o in shapes.objects(None, p)}
-    for logical in (SH["or"], SH["and"], SH.xone):
+    nested = {o for p in SHAPE_LINKS if p != SH.property for o in shapes.objects(None, p)}
+    for logical in SHAPE_LISTS:
         for members in shapes.objects(None, logical):
             nested.update(Collection(shapes, members))
     disjoint = {shape for shape, prop in shapes.subject_objects(SH.property)
@@ -364,10 +367,6 @@ def shape_groups(data: Graph, shapes: Graph, parts: int) -> list[Graph]:
 
 Unit = tuple  # (shape, with its own constraints?, the property shapes run on its focus nodes, estimated work)
 
-SHAPE_LINKS = (SH.node, SH.property, SH.qualifiedValueShape, SH["not"])
-SHAPE_LISTS = (SH["and"], SH["or"], SH.xone)
-DEEPEST_BELOW_LIFTED = 8  # pyshacl stops at 15 levels; lifted, a shape is one level higher
-
 
 def _depth_below(shapes: Graph, shape, above: frozenset = frozenset()) -> int | None:
     """How many shapes deep sh:node, sh:property, sh:or ... reach from ``shape``; None for a cycle, or for
@@ -380,7 +379,6 @@ def _depth_below(shapes: Graph, shape, above: frozenset = frozenset()) -> int | 
                for member in Collection(shapes, members))]
     depths = [_depth_below(shapes, reached, above | {shape}) for reached in below]
     return None if None in depths else 1 + max(depths, default=0)
-
 
 
 def _units(data: Graph, shapes: Graph, shape, split: bool, weigh: bool) -> list[Unit]:
