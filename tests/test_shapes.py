@@ -25,8 +25,9 @@ from conftest import TEST_BASE, TESTS
 from rdflib import RDF, BNode, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
+from ljkg import validation
 from ljkg.iris import Namespaces
-from ljkg.validation import read_report, shape_groups, validate, validate_graph
+from ljkg.validation import OxigraphQueriedGraph, read_report, shape_groups, validate, validate_graph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 CASES_DIR = TESTS / "shapes" / "cases"
@@ -262,6 +263,32 @@ def test_a_small_case_gives_the_report_of_pyshacl_alone(path: Path, processes: i
     assert_same_report_as_pyshacl_alone(data, shapes, processes)
     groups = shape_groups(data, shapes, 4)
     assert len(groups) == 1 or all(checks(group) for group in groups), "a group with nothing to check"
+
+
+BATCHED_CASES = ENGINE_CASES + PARALLEL_CASES
+
+
+@pytest.mark.parametrize("path", BATCHED_CASES, ids=[f"{p.parent.name}/{p.stem}" for p in BATCHED_CASES])
+def test_a_constraint_answered_for_every_focus_node_at_once_gives_the_same_report(path: Path, monkeypatch):
+    """From `BATCH_FROM` calls a SHACL-SPARQL constraint is answered by one query for every $this; here from
+    the first, so every case goes through it where it may."""
+    monkeypatch.setattr(validation, "BATCH_FROM", 1)
+    data, shapes = split_case(path)
+    assert_same_report_as_pyshacl_alone(data, shapes, 1)
+
+
+def test_the_shapes_constraints_answered_for_every_focus_node_at_once(loaded, monkeypatch):
+    """Every broken case at once, each constraint of our shapes answered from one query: pyshacl's report."""
+    monkeypatch.setattr(validation, "BATCH_FROM", 1)
+    assert_same_report_as_pyshacl_alone(all_cases_graph(loaded), loaded.shapes, 1)  # (Oxigraph respells some)
+    for graph, shapes, batched in [
+            (base_graph(loaded), loaded.shapes, 10),
+            (*split_case(TESTS / "shapes" / "engines" / "batch-several-focus-nodes.ttl"), 3),
+            (*split_case(TESTS / "shapes" / "engines" / "batch-this-in-a-nested-group.ttl"), 0)]:
+        queried = OxigraphQueriedGraph(graph)
+        validation._validate_in_place(queried, shape_groups(graph, shapes, 1)[0])
+        assert queried.by_rdflib == 0
+        assert (queried.from_batches >= batched) if batched else queried.from_batches == 0
 
 
 REFUSED_CASES = sorted((TESTS / "shapes" / "parallel" / "refused").glob("*.ttl"))
