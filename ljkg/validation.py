@@ -163,12 +163,16 @@ class OxigraphQueriedGraph(Graph):
         """
         if set(bindings) - {"this", "currentShape", "shapesGraph"} or not isinstance(bindings.get("this"), URIRef):
             return None
+        ox.NamedNode(bindings["this"])  # ValueError for an IRI Oxigraph refuses: rdflib answers, as before
         key = (text, tuple(sorted((k, v) for k, v in bindings.items() if k != "this")), tuple(sorted(init_ns.items())))
         if key not in self._batches:
             self._calls[key] += 1
             if self._calls[key] < BATCH_FROM:
                 return None
-            self._batches[key] = self._answer_for_every_this(text, key[1], init_ns)
+            try:
+                self._batches[key] = self._answer_for_every_this(text, key[1], init_ns)
+            except Exception:  # rdflib cannot parse it, or Oxigraph cannot run it with $this free: as before
+                self._batches[key] = None
         batch = self._batches[key]
         if batch is None:
             return None
@@ -186,13 +190,16 @@ class OxigraphQueriedGraph(Graph):
         if not _this_bound_first(self._prepared[key].algebra) or prebound is None:
             return None
         free, projected = prebound
-        answer = _as_result(self.oxigraph.query(
+        solutions = self.oxigraph.query(
             free, prefixes={**self._prefixes, **{p: str(iri) for p, iri in init_ns.items()}},
-            substitutions={ox.Variable(name): ox.NamedNode(dict(others)[name]) for name in projected} or None))
+            substitutions={ox.Variable(name): ox.NamedNode(dict(others)[name]) for name in projected} or None)
+        variables = [Variable(v.value) for v in solutions.variables]
         rows: dict = defaultdict(list)
-        for row in answer.bindings:
+        for count, row in enumerate(_rows(solutions, variables)):
+            if count == BATCH_MOST_ROWS:  # a broad first pattern: one query per focus node costs less
+                return None
             rows[row.get(THIS)].append(row)
-        return answer.vars, rows
+        return variables, rows
 
 
 # One pass over a query's text: strings, IRIs and comments are skipped whole, so a "$this" or "{" in them
@@ -236,6 +243,7 @@ def _prebind(text: str, bindings: dict[str, URIRef]) -> tuple[str, set[str]] | N
 
 
 BATCH_FROM = 50  # calls of one constraint before it is answered for every $this: few focus nodes never pay a scan
+BATCH_MOST_ROWS = 100_000  # rows of a query for every $this (they are violations): more, and it is not kept
 THIS = Variable("this")
 _SPINE = {"Filter": "p", "Extend": "p", "Join": "p1", "LeftJoin": "p1"}  # the operand evaluated first
 _PATTERNS = {"BGP", "Filter", "Extend", "Join", "LeftJoin", "Union"}
@@ -264,8 +272,10 @@ def _this_bound_first(algebra) -> bool:
 
 
 def _free_of_this(node) -> bool:
-    """A pattern evaluated apart from where $this is bound: its expressions do not name $this."""
-    if node.name not in _PATTERNS:
+    """A pattern evaluated apart from where $this is bound: its expressions do not name $this, nor does the
+    optional side of an OPTIONAL in it (free, that side could bind $this to another node, and the row would
+    then not join with the focus node's; written in, it would just not match)."""
+    if node.name not in _PATTERNS or (node.name == "LeftJoin" and _names_this(node.p2)):
         return False
     return all(_free_of_this(node[side]) if side in ("p", "p1", "p2") else not _names_this(value)
                for side, value in node.items() if side not in ("_vars", "triples"))
@@ -290,9 +300,13 @@ def _as_result(answer) -> Result:
         raise ValueError("pyshacl asked the data graph for a graph result")  # SHACL rules run on pyshacl's copy
     out = Result("SELECT")
     out.vars = [Variable(v.value) for v in answer.variables]
-    out.bindings = [{var: _to_rdflib(term) for var, term in zip(out.vars, row, strict=True) if term is not None}
-                    for row in answer]
+    out.bindings = list(_rows(answer, out.vars))
     return out
+
+
+def _rows(solutions: ox.QuerySolutions, variables: list[Variable]):
+    for row in solutions:
+        yield {var: _to_rdflib(term) for var, term in zip(variables, row, strict=True) if term is not None}
 
 
 def _to_rdflib(term: ox.Term):
