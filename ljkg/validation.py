@@ -151,7 +151,6 @@ class OxigraphQueriedGraph(Graph):
             query_object = self._prepared[key]
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
-
     def _from_batch(self, text: str, bindings: dict, init_ns: dict) -> Result | None:
         """The answer for this $this, from one query answered for every $this at once (`BATCH_FROM`).
 
