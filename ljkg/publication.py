@@ -91,6 +91,9 @@ class Publication:
     cache: dict = field(default_factory=dict)  # rendered dumps and reports, by key
     representations: BoundedCache = field(default_factory=BoundedCache)  # rendered resources
     answers: BoundedCache = field(default_factory=lambda: BoundedCache(4096, ANSWER_CACHE_BYTES))  # /sparql
+    # whole GET /sparql responses, replayed in front of Flask (response_cache.py); a body not gzipped is the
+    # same bytes object as its entry in `answers`, so the two share most of their memory
+    responses: BoundedCache = field(default_factory=lambda: BoundedCache(4096, ANSWER_CACHE_BYTES))
 
     @property
     def invalid(self) -> bool:
