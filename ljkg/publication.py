@@ -31,15 +31,17 @@ from .validation import SH, Outcome, read_report, render_text
 class BoundedCache:
     """Rendered representations of an immutable dataset, least recently used dropped first.
 
-    Bounded by entries and, when ``max_bytes`` is set, by the total size of the values (bytes-like, or
-    tuples whose first item is); a value larger than a tenth of the budget is not kept.
+    Bounded by entries and, when ``max_bytes`` is set, by the total weight of the entries: what `put` is
+    told, else the size of the value (bytes-like, or a tuple whose first item is). A caller whose keys come
+    from the request counts them in, so that long keys cannot fill memory behind small values. An entry
+    weighing more than a tenth of the budget is not kept.
     """
 
     def __init__(self, size: int = 4096, max_bytes: int | None = None) -> None:
         self.size = size
         self.max_bytes = max_bytes
         self._bytes = 0
-        self._items: OrderedDict = OrderedDict()
+        self._items: OrderedDict = OrderedDict()  # key -> (value, weight)
         self._lock = threading.Lock()
 
     @staticmethod
@@ -55,21 +57,21 @@ class BoundedCache:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
+                return self._items[key][0]
         return None
 
-    def put(self, key, value) -> None:
-        weight = self._weight(value)
+    def put(self, key, value, weight: int | None = None) -> None:
+        weight = self._weight(value) if weight is None else weight
         if self.max_bytes is not None and weight > self.max_bytes // 10:
             return
         with self._lock:
             if key in self._items:
-                self._bytes -= self._weight(self._items.pop(key))
-            self._items[key] = value
+                self._bytes -= self._items.pop(key)[1]
+            self._items[key] = (value, weight)
             self._bytes += weight
             while len(self._items) > self.size or (self.max_bytes is not None and self._bytes > self.max_bytes):
-                _key, dropped = self._items.popitem(last=False)
-                self._bytes -= self._weight(dropped)
+                _key, (_value, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
 
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,9 @@ depend on and replayed as it was sent (waitress adds `Date` and `Server`, as for
 
 Only what is safe to replay is kept: a 200 with an `ETag` that is not a page (pages follow the reader's
 language choice). A request with a condition (`If-None-Match`, ...), a cookie or credentials goes to the
-app, which answers `304` where it should.
+app, which answers `304` where it should. A query whose answer may change between evaluations (RAND, NOW,
+UUID, blank nodes built by the query) has no `ETag` (`sparql.is_volatile`), so it is never kept. An entry
+weighs its body, its key and its headers: all of the key comes from the request.
 """
 
 from __future__ import annotations
@@ -48,11 +50,17 @@ class ResponseCache:
             body, status, headers = kept
             start_response(status, [*headers, HIT])
             return [body]
-        sent: list = []
+        sent: list = []  # status, a copy of the headers, and whether the app wrote through write()
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info=None):
-            sent[:] = [status, headers]
-            return start_response(status, headers, exc_info)
+            write = start_response(status, headers, exc_info)
+            sent[:] = [status, list(headers), False]
+
+            def written(data: bytes) -> object:
+                sent[2] = True  # bytes that bypass the body: this response cannot be replayed
+                return write(data)
+
+            return written
 
         result = self.app(environ, capture)
         if not sent or not _replayable(*sent):
@@ -63,7 +71,9 @@ class ResponseCache:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        self.cache.put(key, (body, sent[0], list(sent[1])))
+        if _replayable(*sent):  # (an app may call start_response again, with exc_info, while its body runs)
+            weight = len(body) + sum(len(part) for part in key if part) + sum(len(n) + len(v) for n, v in sent[1])
+            self.cache.put(key, (body, sent[0], sent[1]), weight=weight)
         return [body]
 
     def _key(self, environ: dict) -> tuple | None:
@@ -75,8 +85,8 @@ class ResponseCache:
         return (environ.get("QUERY_STRING", ""), *[environ.get(name) for name in KEYED])
 
 
-def _replayable(status: str, headers: list[tuple[str, str]]) -> bool:
-    if not status.startswith("200 "):
+def _replayable(status: str, headers: list[tuple[str, str]], wrote: bool) -> bool:
+    if wrote or not status.startswith("200 "):
         return False
     names = {name.lower(): value for name, value in headers}
     return "etag" in names and not names.get("content-type", "").startswith("text/html")

@@ -85,6 +85,16 @@ def guard(query: str, limits: Limits) -> None:
                                 "endpoints (an operator can enable it with --allow-remote)")
 
 
+# Functions whose value changes from one evaluation to the next, and blank node syntax (blank nodes in a
+# CONSTRUCT template are new ones in every answer; elsewhere the check only costs a cache entry).
+_VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(|_:|\[", re.IGNORECASE)
+
+
+def is_volatile(query: str) -> bool:
+    """Whether the same query may answer differently on the same data: such an answer is never kept."""
+    return bool(_VOLATILE.search(skeleton(query)))
+
+
 def names_its_dataset(query: str) -> bool:
     """FROM / FROM NAMED in the query pick its dataset; otherwise ours is the union of the named graphs."""
     return bool(_FROM.search(skeleton(query)))

@@ -91,3 +91,80 @@ def test_a_request_differing_in_one_byte_of_the_query_string_is_not_a_hit(served
     get(served, http, COUNT.format("one byte"), Accept=JSON_RESULTS)
     other = get(served, http, COUNT.format("one bytf"), Accept=JSON_RESULTS)
     assert other.status_code == 200 and "X-Cache" not in other.headers
+
+
+def test_an_answer_that_changes_between_evaluations_is_never_kept(served, http):
+    query = "SELECT (STRUUID() AS ?u) WHERE {} # volatile"
+    answers = [get(served, http, query, Accept=JSON_RESULTS) for _ in range(2)]
+    values = {json.loads(a.content)["results"]["bindings"][0]["u"]["value"] for a in answers}
+    assert len(values) == 2
+    built = "CONSTRUCT { [] ?p ?o } WHERE { ?s ?p ?o } LIMIT 3 # volatile"
+    answers += [get(served, http, built, Accept="text/turtle") for _ in range(2)]
+    for answer in answers:
+        assert answer.status_code == 200 and "X-Cache" not in answer.headers and "ETag" not in answer.headers
+        assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_long_request_keys_count_against_the_cache_budget(served, http):
+    """Small answers behind long query strings: the budget of 64 MB holds about 320 keys of 200 KB, so the
+    first of 400 is gone by the end (counting only the bodies, all 400 would stay)."""
+    query = COUNT.format("long keys")
+    pad = "a" * 200_000
+
+    def padded(i: int):
+        return http.get(served.url("sparql"), params={"query": query, f"pad{i}": pad},
+                        headers={"Accept": JSON_RESULTS})
+
+    assert "X-Cache" not in padded(0).headers
+    assert padded(0).headers["X-Cache"] == "hit"
+    for i in range(1, 400):
+        assert padded(i).status_code == 200
+    assert "X-Cache" not in padded(0).headers
+    assert padded(399).headers["X-Cache"] == "hit"
+
+
+def wsgi_app(steps):
+    """A plain WSGI app (not Flask) that does what `steps` says: what the middleware must survive."""
+    def app(environ, start_response):
+        write = start_response("200 OK", [("Content-Type", "text/plain"), ("ETag", 'W/"x"')])
+        if "write" in steps:
+            write(b"written ")
+
+        def body():
+            yield b"body"
+            if "fail late" in steps:
+                try:
+                    raise RuntimeError("failed while the body ran")
+                except RuntimeError:
+                    import sys
+
+                    start_response("500 Internal Server Error", [("Content-Type", "text/plain")], sys.exc_info())
+                yield b" and an error"
+        return body()
+    return app
+
+
+def call(app, environ):
+    sent = {}
+
+    def start_response(status, headers, exc_info=None):
+        sent.update(status=status, headers=dict(headers))
+        return lambda data: None
+    body = b"".join(app(dict(environ), start_response))
+    return sent["status"], sent["headers"], body
+
+
+def test_responses_the_app_did_not_send_whole_as_its_body_are_not_kept():
+    from ljkg.publication import BoundedCache
+    from ljkg.response_cache import ResponseCache
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/sparql", "QUERY_STRING": "query=ASK%7B%7D",
+               "wsgi.url_scheme": "http"}
+    plain = ResponseCache(wsgi_app(set()), BoundedCache(16, 2**20))
+    call(plain, environ)
+    assert call(plain, environ)[1].get("X-Cache") == "hit"  # the control: such an app is replayed
+    for steps in ({"write"}, {"fail late"}):
+        cache = ResponseCache(wsgi_app(steps), BoundedCache(16, 2**20))
+        first = call(cache, environ)
+        second = call(cache, environ)
+        assert "X-Cache" not in second[1] and second == first, steps

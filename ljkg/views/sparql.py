@@ -13,7 +13,7 @@ from .. import errors, formats
 from ..app import publication
 from ..http_headers import set_validators
 from ..negotiation import wants_html
-from ..sparql import QueryJob
+from ..sparql import QueryJob, is_volatile
 from .common import graph_response, negotiate
 
 bp = Blueprint("sparql", __name__)
@@ -89,12 +89,12 @@ def endpoint():
         return response
     if job is None:
         return service_description()
-    answer = pub.answers.get(job)  # the dataset never changes while served: an answer stays right
+    volatile = is_volatile(job.query)
+    answer = None if volatile else pub.answers.get(job)  # the dataset never changes while served
     if answer is None:
         answer = pub.store.sparql(job)
-        pub.answers.put(job, (answer.body, answer))
-    else:
-        answer = answer[1]
+        if not volatile:
+            pub.answers.put(job, answer, weight=len(answer.body) + _size(job))
     fmt = next(f for f in formats.ALL if f.name == answer.format_name)
     response = Response(answer.body, content_type=fmt.content_type)
     response.vary.add("Accept")
@@ -102,7 +102,16 @@ def endpoint():
     if answer.truncated:
         response.headers["X-Truncated"] = "true"
         response.headers["Warning"] = f'199 - "results truncated to the row limit of {pub.settings.row_limit}"'
+    if volatile:  # another evaluation answers differently: no validator, and no cache may keep it
+        response.headers["Cache-Control"] = "no-store"
+        return response
     return set_validators(response, pub.version, pub.modified, "sparql", answer.format_name, _digest(job))
+
+
+def _size(job: QueryJob) -> int:
+    """What the job weighs as a cache key: all of it comes from the request."""
+    return sum(len(text) for text in (job.query, job.accept or "", job.format_override or "",
+                                      *job.default_graphs, *job.named_graphs))
 
 
 def _digest(job: QueryJob) -> str:
