@@ -7,7 +7,7 @@ import gzip
 from flask import Flask, Response, current_app, request
 
 GZIP_MIN_BYTES = 1024
-CORS_EXPOSED = "Link, ETag, Last-Modified, Content-Location, Vary, Retry-After, X-Truncated, X-Row-Limit"
+CORS_EXPOSED = "Link, ETag, Last-Modified, Content-Location, Vary, Retry-After, X-Truncated, X-Row-Limit, X-Cache"
 
 
 def etag_for(version: str, *parts: str) -> str:

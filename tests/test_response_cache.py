@@ -32,6 +32,7 @@ def test_a_repeated_request_gets_the_response_it_got_before(served, http):
     again = get(served, http, query, Accept=JSON_RESULTS)
     assert first.status_code == 200 and "X-Cache" not in first.headers
     assert again.headers["X-Cache"] == "hit"
+    assert "X-Cache" in again.headers["Access-Control-Expose-Headers"]  # a page's script may read it
     same_response(first, again)
     assert int(json.loads(again.content)["results"]["bindings"][0]["n"]["value"]) > 2000
 
