@@ -14,7 +14,7 @@ def etag_for(version: str, *parts: str) -> str:
     return "-".join((version, *[p for p in parts if p]))
 
 
-CONDITIONAL = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "Range")
+CONDITIONAL = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range", "Range")
 
 
 def set_validators(response: Response, version: str, modified, *parts: str) -> Response:

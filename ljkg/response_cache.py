@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from .http_headers import CONDITIONAL
 from .publication import BoundedCache
 
 # What the response to a GET /sparql can depend on besides the query string.
 KEYED = ("SCRIPT_NAME", "wsgi.url_scheme", "HTTP_HOST", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING",
          "HTTP_ACCEPT_LANGUAGE")
 # Requests the app must see itself: conditional ones (it answers 304 or 412), and ones that carry state.
-PASSED_ON = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE",
-             "HTTP_IF_RANGE", "HTTP_RANGE", "HTTP_COOKIE", "HTTP_AUTHORIZATION")
+PASSED_ON = tuple("HTTP_" + name.upper().replace("-", "_") for name in (*CONDITIONAL, "Cookie", "Authorization"))
 HIT = ("X-Cache", "hit")  # how a client (and the tests) can tell a replayed response from a fresh one
 
 StartResponse = Callable[..., object]
