@@ -126,7 +126,11 @@ def replace_version(folder: str | Path, write: Callable[[Path], int], *, replace
         versions.mkdir(exist_ok=True)
         new = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
         new.mkdir()  # not mkdtemp: the folder gets the umask's permissions, so a server of another user reads it
-        count = write(new)
+        try:
+            count = write(new)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)  # never served: nothing reads it
+            raise
         _sync(versions)
         link = folder / f".{CURRENT}.{os.getpid()}.new"
         link.unlink(missing_ok=True)
