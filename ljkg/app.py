@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from . import errors, http_headers
+from . import errors, http_headers, safe_links, security_headers
 from .publication import Publication, build_publication
 from .response_cache import ResponseCache
 from .settings import Settings
@@ -20,6 +20,8 @@ def create_app(settings: Settings | None = None, publication: Publication | None
 
     errors.init_app(app)
     http_headers.init_app(app)
+    security_headers.init_app(app)  # CSP, nosniff, referrer and framing rules
+    safe_links.init_app(app)  # pages link only http(s) IRIs
 
     from .views import dataset, pages, resources, sparql
 

@@ -192,12 +192,14 @@ def start_oxigraph(folder: Path, timeout: float = 5.0) -> OxigraphServer:
     """
     import requests
 
+    from ljkg.store.layout import served_database
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     process = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(folder / "oxigraph"), "--bind", f"127.0.0.1:{port}",
+        [binary, "serve-read-only", "--location", str(served_database(folder)), "--bind", f"127.0.0.1:{port}",
          "--timeout-s", str(max(1, round(timeout)))],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     endpoint = f"http://127.0.0.1:{port}/query"
