@@ -158,17 +158,20 @@ def iri_problem(value: str, base: str = "") -> str | None:
         pass
     found = _EXCLUDED.search(value)
     if found:
-        char = found.group()
-        return f"the character {quoted(char)} (U+{ord(char):04X}) at position {found.start() + 1} cannot appear in an IRI"
+        return _bad_character(found.group(), found.start() + 1)
     found = _BAD_PERCENT.search(value)
     if found:
         return f"the '%' at position {found.start() + 1} does not start a %XX escape (two hexadecimal digits)"
     for position, char in enumerate(value, 1):
         if not char.isascii() and _rejected("http://x/" + char):
-            return f"the character {quoted(char)} (U+{ord(char):04X}) at position {position} cannot appear in an IRI"
+            return _bad_character(char, position)
     if not base and not _SCHEME.match(value):
         return "it is not an absolute IRI (one starts with a scheme, like http://)"
     return "it is not a valid IRI"
+
+
+def _bad_character(char: str, position: int) -> str:
+    return f"the character {quoted(char)} (U+{ord(char):04X}) at position {position} cannot appear in an IRI"
 
 
 def _rejected(iri: str) -> bool:
