@@ -74,11 +74,14 @@ RESOURCE_SUFFIXES = tuple(f.suffix for f in RESOURCE)
 def by_name(value: str, offered: tuple[Format, ...]) -> Format | None:
     """Resolve a `format=` value: a short name, a suffix or a media type, among the offered formats.
 
-    Media type parameters are ignored, and a space reads as `+`: `?format=rdf+xml` typed into a URL by hand
-    arrives as "rdf xml" (a `+` in a query string is a space), and no name has a space of its own.
+    A comma-separated list (SPARQLWrapper sends `results=application/ld+json,application/x-json+ld`) gives
+    the first item known here. Media type parameters are ignored, and a space reads as `+`: `?format=rdf+xml`
+    typed into a URL by hand arrives as "rdf xml" (a `+` in a query string is a space), and no name has a
+    space of its own.
     """
-    value = value.split(";", 1)[0].strip().lower().replace(" ", "+")
-    for fmt in offered:
-        if value in (fmt.name, fmt.suffix, *fmt.names) or value in fmt.media_types:
-            return fmt
+    for item in value.split(",", 32)[:32]:
+        name = item.split(";", 1)[0].strip().lower().replace(" ", "+")
+        for fmt in offered:
+            if name in (fmt.name, fmt.suffix, *fmt.names) or name in fmt.media_types:
+                return fmt
     return None
