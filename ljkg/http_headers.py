@@ -13,7 +13,8 @@ CORS_EXPOSED = "Link, ETag, Last-Modified, Content-Location, Vary, Retry-After, 
 
 
 # Characters a URI may hold as they are (RFC 3986 unreserved, reserved and '%'): such a string is a valid
-# header value already, and checking that is 100 times cheaper than converting it.
+# header value already, and checking that is about 20 times cheaper than converting it
+# (bench/header_cost.py).
 _URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
 
