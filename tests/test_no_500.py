@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-RUNS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# No example database: nothing is written into the work tree (a failure prints its example and @reproduce_failure).
+RUNS = settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINE_TEXTS = ("Traceback", "ValueError", "SyntaxError(", "UnicodeEncodeError", "OSError", "pyoxigraph")
 
 # Pieces a path is made of: our own route names, suffixes, and percent sequences that are and are not escapes.
@@ -133,3 +134,61 @@ def test_query_texts(server, query, how):
         status, body = send(server, "POST", "sparql", {"Content-Type": "application/sparql-query"},
                             query.encode("utf-8"))
     assert_answered(status, body, f"{how} query {query!r}")
+
+
+# The cases found on main, one by one, with what the client is told.
+NOT_IRIS = [("id/place/a%20b", " ", "U+0020"), ("id/%22x", '\\"', "U+0022"), ("id/%7Bx%7D", "{", "U+007B"),
+            ("id/a%5Cb", "\\\\", "U+005C"), ("id/%7C", "|", "U+007C"), ("id/%5E", "^", "U+005E"),
+            ("id/%60", "`", "U+0060"), ("id/%3C", "<", "U+003C"), ("id/%09x", "\\t", "U+0009"),
+            ("id/%00", "\\u0000", "U+0000"), ("id/%25", None, None), ("id/%25zz", None, None)]
+
+
+@pytest.mark.parametrize(("path", "shown", "code"), NOT_IRIS, ids=[p for p, _, _ in NOT_IRIS])
+def test_path_that_is_no_iri_is_404_naming_the_character(served, path, shown, code):
+    status, body = send(served.base, "GET", path, {"Accept": "text/plain"})
+    assert status == 404, body
+    assert "is not an IRI" in body
+    if code:
+        assert f'the character "{shown}" ({code}) at position' in body
+    else:
+        assert "does not start a %XX escape" in body
+
+
+def test_non_ascii_path_is_404_with_percent_encoded_links(served):
+    parts = urlsplit(served.base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", parts.path + "id/place/%C5%BE", headers={"Accept": "text/turtle"})
+    response = connection.getresponse()
+    body = response.read().decode("utf-8")
+    connection.close()
+    assert response.status == 404
+    assert "id/place/ž" in body and "is not described in this dataset" in body
+    assert f"<{served.base}id/place/%C5%BE.ttl>" in response.getheader("Link")
+
+
+def test_existing_resource_keeps_its_links(served):
+    connection = http.client.HTTPConnection(urlsplit(served.base).hostname, urlsplit(served.base).port)
+    connection.request("GET", urlsplit(served.base).path + "id/place/ljubljana", headers={"Accept": "text/turtle"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 200
+    assert response.getheader("Content-Location") == f"{served.base}id/place/ljubljana.ttl"
+
+
+@pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize(("value", "why"), [("a b", 'the character " " (U+0020) at position 2'),
+                                             ("graph/data", "not an absolute IRI (one starts with a scheme"),
+                                             ("http://x/<y>", 'the character "<" (U+003C) at position 10')])
+def test_invalid_graph_uri_is_400_naming_parameter_and_value(served, http, parameter, value, why):
+    r = http.get(served.url("sparql"), params={"query": "ASK {}", parameter: value})
+    assert r.status_code == 400
+    assert f'the {parameter} parameter "{value}" is not an absolute IRI' in r.text
+    assert why in r.text
+    assert "Invalid IRI" not in r.text and "ValueError" not in r.text
+
+
+def test_second_invalid_graph_uri_is_named_by_its_number(served, http):
+    r = http.get(served.url("sparql"), params={"query": "ASK {}", "default-graph-uri": ["http://x/", "a b"]})
+    assert r.status_code == 400
+    assert 'default-graph-uri (value 2 of 2) parameter "a b"' in r.text

@@ -43,12 +43,12 @@ def graph_triples(graph: str) -> list:
 def resource(name: str):
     pub = publication()
     path, suffix_format = split_suffix(name)
-    fmt, negotiated = negotiate(formats.RESOURCE, suffix_format)
     iri = pub.namespaces.iri_of(path)
     problem = iri_problem(path, pub.namespaces.base)
-    if problem:  # no resource can have it as its IRI: nothing to look up
+    if problem:  # no resource can have it as its IRI: a 404 whatever the client accepts
         raise_not_found(path, f"{quoted(iri)} is not an IRI, so nothing is described by it: {problem} "
                               f"(counted in the path {quoted(path)})")
+    fmt, negotiated = negotiate(formats.RESOURCE, suffix_format)
 
     if path in WHOLE_GRAPHS and fmt is not formats.HTML:
         return graph_response(graph_triples(WHOLE_GRAPHS[path]), fmt, path=path, negotiated=negotiated)
