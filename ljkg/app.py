@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from . import errors, http_headers, safe_links, security_headers
+from . import errors, header_limits, http_headers, safe_links, security_headers
 from .publication import Publication, build_publication
 from .response_cache import ResponseCache
 from .settings import Settings
@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     app.url_map.strict_slashes = False
 
     errors.init_app(app)
+    header_limits.init_app(app)  # first: before any hook reads Accept
     http_headers.init_app(app)
     security_headers.init_app(app)  # CSP, nosniff, referrer and framing rules
     safe_links.init_app(app)  # pages link only http(s) IRIs

@@ -72,6 +72,15 @@ class PayloadTooLarge(PublisherError):
     title = "Payload Too Large"
 
 
+class HeaderFieldTooLarge(PublisherError):
+    """Rendered as plain text whatever the client accepts: the header too large may be Accept itself, and
+    reading it is the work the limit is there to spare."""
+
+    status = 431
+    title = "Request Header Fields Too Large"
+    negotiated = False
+
+
 class QueryTimeout(PublisherError):
     status = 503
     title = "Query Timeout"
@@ -104,8 +113,9 @@ def _error_format() -> str:
     return best
 
 
-def render(status: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    kind = _error_format()
+def render(status: int, title: str, message: str, headers: dict[str, str] | None = None,
+           negotiated: bool = True) -> Response:
+    kind = _error_format() if negotiated else "text/plain"
     if kind == "application/json":
         body = json.dumps({"ok": False, "status": status, "error": title, "message": message}, ensure_ascii=False)
         response = Response(body, status=status, content_type="application/json; charset=utf-8")
@@ -123,7 +133,7 @@ def render(status: int, title: str, message: str, headers: dict[str, str] | None
 def init_app(app: Flask) -> None:
     @app.errorhandler(PublisherError)
     def _ours(exc: PublisherError):
-        return render(exc.status, exc.title, exc.message, exc.headers)
+        return render(exc.status, exc.title, exc.message, exc.headers, getattr(exc, "negotiated", True))
 
     @app.errorhandler(HTTPException)
     def _werkzeug(exc: HTTPException):

@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
+    Setting("max_header_field", int, 4096,
+            "Longest Accept or Accept-Language header accepted, in bytes (longer: 431, before any parsing; "
+            "browsers send under 300)."),
     Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
     Setting("validation_processes", int, 0,
@@ -106,6 +109,7 @@ class Settings:
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default
+    max_header_field: int = BY_NAME["max_header_field"].default
     incoming_limit: int = BY_NAME["incoming_limit"].default
     cache_max_age: int = BY_NAME["cache_max_age"].default
     validation_processes: int = BY_NAME["validation_processes"].default

@@ -12,7 +12,8 @@ from flask import Blueprint, Response, request
 from .. import errors, formats
 from ..app import publication
 from ..http_headers import set_validators
-from ..negotiation import wants_html
+from ..iris import iri_problem, quoted
+from ..negotiation import format_override, wants_html
 from ..sparql import QueryJob, is_volatile
 from .common import graph_response, negotiate
 
@@ -68,11 +69,22 @@ def parse_protocol() -> QueryJob | None:
     return QueryJob(
         query=query,
         accept=request.headers.get("Accept"),
-        format_override=request.args.get("format") or (request.form.get("format") if request.method == "POST"
-                                                       and request.mimetype == FORM else None),
-        default_graphs=tuple(graphs_from.getlist("default-graph-uri")),
-        named_graphs=tuple(graphs_from.getlist("named-graph-uri")),
+        format_override=format_override(request.args, request.form if graphs_from is request.form else {}),
+        default_graphs=_graph_iris(graphs_from, "default-graph-uri"),
+        named_graphs=_graph_iris(graphs_from, "named-graph-uri"),
     )
+
+
+def _graph_iris(values, name: str) -> tuple[str, ...]:
+    """The graphs a protocol parameter names, each an absolute IRI (the store would refuse anything else, in
+    its own words, from inside the query process)."""
+    graphs = tuple(values.getlist(name))
+    for number, graph in enumerate(graphs, 1):
+        problem = iri_problem(graph)
+        if problem:
+            which = f"{name} (value {number} of {len(graphs)})" if len(graphs) > 1 else name
+            raise errors.BadRequest(f"the {which} parameter {quoted(graph)} is not an absolute IRI: {problem}")
+    return graphs
 
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
