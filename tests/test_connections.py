@@ -49,6 +49,19 @@ def closed_by_server(conn: socket.socket, within: float) -> bool:
     return False
 
 
+def trickle_until_closed(conn: socket.socket, byte: bytes, within: float = 8) -> bool:
+    """Send a byte every 0.3 s (never idle, never complete) until the server closes `conn`, or `within`."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        try:
+            conn.sendall(byte)
+        except OSError:
+            return True
+        if closed_by_server(conn, 0.3):
+            return True
+    return False
+
+
 def read_until_closed(conn: socket.socket, within: float) -> tuple[bytes, bool]:
     """Everything the server sends within `within` seconds; (data, whether it closed the connection)."""
     conn.settimeout(0.2)
@@ -115,16 +128,7 @@ def test_a_slowloris_header_trickle_is_cut_off_at_the_client_timeout(quick_timeo
     try:
         conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
         started = time.monotonic()
-        closed = False
-        while time.monotonic() - started < 8:  # a byte every 0.3 s: never idle, never complete
-            try:
-                conn.sendall(b"X")
-            except OSError:
-                closed = True
-                break
-            if closed_by_server(conn, 0.3):
-                closed = True
-                break
+        closed = trickle_until_closed(conn, b"X")
         assert closed, "a trickling connection was held past --client-timeout"
         assert time.monotonic() - started < 5  # 2 s, and the once-a-second sweep
     finally:
@@ -138,16 +142,7 @@ def test_a_trickled_body_is_cut_off_at_the_client_timeout(quick_timeout):
         conn.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                      b"Content-Length: 100000\r\n\r\nquery=")
         started = time.monotonic()
-        closed = False
-        while time.monotonic() - started < 8:
-            try:
-                conn.sendall(b"A")
-            except OSError:
-                closed = True
-                break
-            if closed_by_server(conn, 0.3):
-                closed = True
-                break
+        closed = trickle_until_closed(conn, b"A")
         assert closed and time.monotonic() - started < 5
     finally:
         conn.close()
