@@ -6,6 +6,7 @@ from flask import Flask, current_app
 
 from . import errors, header_limits, http_headers, safe_links, security_headers
 from .publication import Publication, build_publication
+from .request_limits import limit_requests
 from .response_cache import ResponseCache
 from .settings import Settings
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     app.register_blueprint(pages.bp)
     app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours
     app.wsgi_app = ResponseCache(app.wsgi_app, pub.responses)  # repeated GET /sparql requests skip Flask
+    limit_requests(app, settings.max_body)  # outermost: an oversized body is refused before anything reads it
 
     @app.context_processor
     def _globals():

@@ -45,7 +45,8 @@ KEEP = 16  # entries kept in the cache folder, the most recently used first
 # in the dataset version already, as resolved: `--base-uri` given or derived from host and port).
 NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
                    "query_workers", "query_processes", "query_memory",
-                   "max_query_length", "max_header_field", "incoming_limit", "cache_max_age", "validation_processes"}
+                   "max_query_length", "max_header_field", "max_body", "max_header", "max_connections",
+                   "client_timeout", "incoming_limit", "cache_max_age", "validation_processes"}
 
 
 @dataclass

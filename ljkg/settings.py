@@ -64,6 +64,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_header_field", int, 4096,
             "Longest Accept or Accept-Language header accepted, in bytes (longer: 431, before any parsing; "
             "browsers send under 300)."),
+    Setting("max_body", int, 4 * 1024 * 1024,
+            "Largest request body accepted, in bytes (413 past it: refused by Content-Length before it is read, "
+            "and a chunked body as soon as it streams past)."),
+    Setting("max_header", int, 128 * 1024,
+            "Largest request line plus headers accepted, in bytes (431 past it; a GET query string counts, so "
+            "send longer queries by POST)."),
+    Setting("max_connections", int, 10_000,
+            "Client connections one serving process keeps open at once (idle or slow ones included); past it "
+            "new ones wait in the listen queue. Raised to the open-file limit at start if that is lower."),
+    Setting("client_timeout", float, 20.0,
+            "Seconds a connection may take to deliver a whole request (headers and body), from its first byte "
+            "or from the end of its previous answer; slower or idle connections are closed (slowloris)."),
     Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
     Setting("validation_processes", int, 0,
@@ -110,6 +122,10 @@ class Settings:
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default
     max_header_field: int = BY_NAME["max_header_field"].default
+    max_body: int = BY_NAME["max_body"].default
+    max_header: int = BY_NAME["max_header"].default
+    max_connections: int = BY_NAME["max_connections"].default
+    client_timeout: float = BY_NAME["client_timeout"].default
     incoming_limit: int = BY_NAME["incoming_limit"].default
     cache_max_age: int = BY_NAME["cache_max_age"].default
     validation_processes: int = BY_NAME["validation_processes"].default
