@@ -4,7 +4,9 @@ way the kernel does). tests/test_server_launch.py checks real priorities through
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import threading
 import time
 
@@ -231,3 +233,48 @@ def test_many_timeouts_at_once_leave_every_thread_working(pool_of):
         assert all(isinstance(o, errors.QueryTimeout) or o == "slept 0.0" for o in outcomes), outcomes
     assert in_threads(pool, *([0.1] * 8)) == ["slept 0.1"] * 8
     assert len(pool.pids()) == 4
+
+
+# --- a query process that dies: its other queries are answered, the query that killed it is refused ---
+
+def crash_or_sleep(job) -> str:
+    """"crash" kills its process the way a stack overflow inside the engine does (a real SIGSEGV, in the
+    thread of the query); a number sleeps."""
+    if job == "crash":
+        ctypes.string_at(0)
+    return sleep_then_answer(job)
+
+
+def test_a_query_beside_a_crashing_one_is_answered(pool_of):
+    pool = pool_of(crash_or_sleep, size=2, timeout=10, processes=1)
+    first = pool.pids()
+    beside, crasher = in_threads(pool, 0.6, "crash", stagger=0.2)
+    assert beside == "slept 0.6"
+    assert isinstance(crasher, errors.QueryCrashed) and crasher.status == 503
+    assert "Retry-After" not in crasher.headers and "SIGSEGV" in crasher.message
+    assert len(pool.pids()) == 1 and pool.pids() != first
+    assert in_threads(pool, 0.1, 0.1) == ["slept 0.1"] * 2  # every thread works again
+
+
+def test_a_query_crashing_alone_is_refused_at_once(pool_of):
+    pool = pool_of(crash_or_sleep, size=2, timeout=10, processes=2)
+    with pytest.raises(errors.QueryCrashed):
+        pool.run("crash")
+    assert pool.crashed == 1  # no second process sacrificed to make sure
+    assert pool.run(0) == "slept 0"
+
+
+def test_a_query_process_killed_from_outside_loses_no_query(pool_of):
+    pool = pool_of(crash_or_sleep, size=4, timeout=10, processes=1)
+    pid = pool.pids()[0]
+    threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
+    assert in_threads(pool, 0.8, 0.8, 0.8) == ["slept 0.8"] * 3  # each ran again in the replacement
+    assert pool.crashed == 1 and pool.pids() != [pid]
+
+
+def test_an_idle_process_killed_from_outside_is_replaced_on_first_use(pool_of):
+    pool = pool_of(crash_or_sleep, size=2, timeout=10, processes=2)
+    os.kill(pool.pids()[0], signal.SIGKILL)
+    time.sleep(0.2)
+    assert in_threads(pool, 0.1, 0.1, 0.1, 0.1) == ["slept 0.1"] * 4
+    assert len(pool.pids()) == 2
