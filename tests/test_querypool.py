@@ -278,3 +278,51 @@ def test_an_idle_process_killed_from_outside_is_replaced_on_first_use(pool_of):
     time.sleep(0.2)
     assert in_threads(pool, 0.1, 0.1, 0.1, 0.1) == ["slept 0.1"] * 4
     assert len(pool.pids()) == 2
+
+
+# --- the same through the real server: Oxigraph crashed by a deeply nested query, a process killed by kill -9 ---
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # a cross join: seconds at this size
+NESTED = "SELECT * WHERE " + "{" * 10000 + "}" * 10000  # overflows the engine's stack (SIGSEGV) today
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.fixture
+def one_query_process():
+    from conftest import start_server, stop_server
+
+    served, server = start_server("memory", query_workers=2, query_processes=1, query_timeout=20)
+    yield served
+    stop_server(served, server)
+
+
+def post_query(served, query: str):
+    import requests
+
+    return requests.post(served.url("sparql"), data={"query": query}, headers=JSON, timeout=60)
+
+
+def over_http(served):
+    """Something with the pool's `run`, for in_threads, that sends each query to the server instead."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(run=lambda query: post_query(served, query))
+
+
+def test_server_a_query_beside_one_that_crashes_oxigraph_is_answered(one_query_process):
+    pool = one_query_process.pub.store.pool
+    first = pool.pids()
+    slow, nested = in_threads(over_http(one_query_process), SLOW, NESTED, stagger=0.3)
+    assert slow.status_code == 200 and slow.json()["results"]["bindings"][0]["n"]["value"] == "6996025"
+    assert nested.status_code == 503, nested.text
+    assert "simplify it" in nested.json()["message"] and "Retry-After" not in nested.headers
+    assert pool.pids() != first and len(pool.pids()) == 1
+
+
+def test_server_kill_9_of_a_query_process_mid_query_is_no_500(one_query_process):
+    pool = one_query_process.pub.store.pool
+    pid = pool.pids()[0]
+    threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()
+    answers = in_threads(over_http(one_query_process), SLOW, SLOW)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert pool.crashed == 1 and pid not in pool.pids()
