@@ -19,6 +19,11 @@ one that crashes a process while alone in it is refused with a 503 saying so (it
 processes down), the others are answered. SIGKILL comes from outside (`kill -9`, the OOM killer) and blames
 no query: they all run again at once; only a query under which three processes died is refused.
 
+So that slow queries cannot hold every thread a cheap query could use, `reserved` threads run in a process
+of their own, taken only when no other thread is idle: a query still running there after DEMOTE_AFTER makes
+way (that process is killed and replaced; what else ran in it had run less than DEMOTE_AFTER and starts again)
+and waits for one of the other threads (docs/fairness.md).
+
 A query still running after DEMOTE_AFTER is moved to the lowest CPU priority until it answers, so that
 cheap queries arriving meanwhile overtake it instead of sharing the cores with it evenly. Its thread
 gets its priority back afterwards, which the kernel allows only with CAP_SYS_NICE or a large enough
@@ -105,6 +110,7 @@ class _Process:
     running_at_death: int = 0
     exit_signal: int | None = None  # what it died of, once `examined` is set
     examined: threading.Event = field(default_factory=threading.Event)
+    reserved: bool = False  # its threads are kept for short queries: one still running after DEMOTE_AFTER makes way
 
     def grown(self) -> int:
         """Bytes of memory it has added since it started (a negative number once it is gone).
@@ -162,12 +168,17 @@ class _Crashed(Exception):
         return self.exit_signal != signal.SIGKILL
 
 
+class _MakeWay(Exception):
+    """The query ran past DEMOTE_AFTER in a thread kept for short ones: it runs again in a general thread."""
+
+
 class _OverMemory(Exception):
     """The query's process went over the memory limit while it ran (and was killed)."""
 
 
 class QueryPool:
-    """`size` query threads spread over `processes` forked processes (at most one process per thread).
+    """`size` query threads spread over `processes` forked processes (at most one process per thread), and
+    `reserved` more in one process, for short queries.
 
     `memory_limit` (bytes, 0 for none) bounds what a query process may grow by while a long query runs
     in it (what earlier queries left behind, such as a disk store's block cache, does not count); past it
@@ -175,7 +186,7 @@ class QueryPool:
     limit there as well is refused (the first time it may have been a query beside it)."""
 
     def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1,
-                 memory_limit: int = 0) -> None:
+                 memory_limit: int = 0, reserved: int = 0) -> None:
         self._evaluator = evaluator
         self._timeout = timeout
         self._memory_limit = memory_limit
@@ -191,6 +202,7 @@ class QueryPool:
         self._forker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-process-forker")
         self.killed = 0  # processes we stopped (time or memory limit)
         self.crashed = 0  # processes that died without our doing
+        self.made_way = 0  # queries moved out of a thread kept for short ones
         self.query_niceness = min(LOWEST_PRIORITY, os.getpriority(os.PRIO_PROCESS, 0) + QUERY_NICENESS)
         self.demotes = self._may_demote()
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
@@ -198,6 +210,8 @@ class QueryPool:
         processes = max(1, min(processes, size))
         for index in range(processes):
             self._start(size // processes + (1 if index < size % processes else 0))
+        if reserved > 0:
+            self._start(reserved, reserved=True)
 
     def pids(self) -> list[int]:
         """The live query processes."""
@@ -205,11 +219,11 @@ class QueryPool:
             hosts = {id(s.host): s.host for s in self._slots if not s.host.dead}
         return [h.process.pid for h in hosts.values()]
 
-    def _start(self, threads: int) -> None:
+    def _start(self, threads: int, reserved: bool = False) -> None:
         """Fork a query process with `threads` query threads and make them available."""
-        self._forker.submit(self._fork, threads).result()
+        self._forker.submit(self._fork, threads, reserved).result()
 
-    def _fork(self, threads: int) -> None:
+    def _fork(self, threads: int, reserved: bool) -> None:
         """(Only in the forker thread: one fork at a time.) A child that cannot report its threads is killed
         and forked again, so the pool never loses its threads."""
         for attempt in range(1, 4):
@@ -234,7 +248,7 @@ class QueryPool:
                     parent.close()
         else:
             raise RuntimeError("could not start a query process three times in a row")
-        host = _Process(process, threads, 0)
+        host = _Process(process, threads, 0, reserved=reserved)
         host.resident_at_start = max(0, host.grown())
         slots = [_Slot(host, parent, thread_id) for (parent, _), thread_id in zip(pipes, thread_ids, strict=True)]
         with self._lock:
@@ -271,7 +285,7 @@ class QueryPool:
             os.kill(host.process.pid, signal.SIGKILL)
         host.process.join(timeout=5)
         self.killed += 1
-        self._start(host.threads)
+        self._start(host.threads, host.reserved)
 
     def _forget(self, slot: _Slot) -> None:
         with self._fds, self._lock:  # (closed between a fork and its list of inherited ends, the number could
@@ -283,26 +297,30 @@ class QueryPool:
             self._idle.append(slot)
             self._idle_changed.notify()
 
-    def _take(self, deadline: float, suspect: bool = False) -> _Slot:
+    def _take(self, deadline: float, suspect: bool = False, general: bool = False) -> _Slot:
         """An idle thread, preferably in a process running no long query: if a long query there times out,
         the process is killed and whatever else runs in it is lost (and started again). New queries keep away
         from the queries of a process that died (one of them may crash this one too); those go where the
-        fewest queries run, so the next death tells more about which of them is the cause."""
+        fewest queries run, so the next death tells more about which of them is the cause. The threads kept
+        for short queries are taken last, and never by a query known to be long (`general`)."""
         if suspect:
             def preference(s: _Slot) -> tuple:
-                return not s.host.dead, s.host.suspects, s.host.running
+                return not s.host.dead, s.host.reserved, s.host.suspects, s.host.running
         else:
             def preference(s: _Slot) -> tuple:
-                return not s.host.dead, s.host.suspects, s.host.long_queries
+                return not s.host.dead, s.host.reserved, s.host.suspects, s.host.long_queries
+
+        def usable() -> list[_Slot]:
+            return [s for s in self._idle if not (general and s.host.reserved and not s.host.dead)]
         while True:
             with self._idle_changed:
-                while not self._idle:
+                while not (candidates := usable()):
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise errors.ServiceBusy(f"all query processes are busy; no slot freed within "
                                                  f"{self._timeout:g} s, try again later")
                     self._idle_changed.wait(left)
-                slot = min(self._idle, key=preference)
+                slot = min(candidates, key=preference)
                 self._idle.remove(slot)
             if not slot.host.dead:
                 return slot
@@ -311,14 +329,18 @@ class QueryPool:
     def run(self, job: QueryJob) -> Answer:
         deadline = time.monotonic() + self._timeout
         over_memory = deaths = 0
-        isolate = False
+        isolate = general = False
         while True:
             try:
                 if isolate:  # one such query at a time, so the next crash names its cause
                     status, payload = self._run_isolated(job, deadline)
                 else:
-                    status, payload = self._run_once(job, self._take(deadline, suspect=deaths > 0), deadline,
+                    status, payload = self._run_once(job, self._take(deadline, deaths > 0, general), deadline,
                                                      suspect=deaths > 0)
+            except _MakeWay:
+                self.made_way += 1
+                general = True
+                continue
             except _Crashed as exc:
                 deaths += 1
                 if exc.blames(deaths):
@@ -352,7 +374,7 @@ class QueryPool:
                                      "run again one at a time; its turn did not come within the time limit: "
                                      "try again", retry_after=1)
         try:
-            return self._run_once(job, self._take(deadline, suspect=True), deadline, suspect=True)
+            return self._run_once(job, self._take(deadline, suspect=True, general=True), deadline, suspect=True)
         finally:
             self._isolated.release()
 
@@ -377,6 +399,8 @@ class QueryPool:
             if outcome != "answered":
                 self._kill(host)
                 self._forget(slot)
+                if outcome == "make way":
+                    raise _MakeWay()
                 raise self._timed_out() if outcome == "timeout" else _OverMemory()
             answer = slot.conn.recv()
         except (EOFError, OSError):
@@ -419,7 +443,7 @@ class QueryPool:
             self.crashed += 1
             log.error("query process %d died (%s) with %d queries running; they start again elsewhere",
                       host.process.pid, _death(code), host.running_at_death)
-            self._start(host.threads)
+            self._start(host.threads, host.reserved)
         else:
             host.examined.wait(timeout=10)
         return host.running_at_death <= 1, host.exit_signal
@@ -453,10 +477,13 @@ class QueryPool:
         )
 
     def _wait(self, slot: _Slot, remaining: float) -> str:
-        """"answered", "timeout" or "over memory"; a query still running after DEMOTE_AFTER is demoted
-        and has its process's memory watched until it answers."""
+        """"answered", "timeout", "over memory" or "make way"; a query still running after DEMOTE_AFTER is
+        demoted and has its process's memory watched until it answers, unless it runs in a thread kept for short
+        queries: then it makes way (its process is killed, what else ran there is short and starts again)."""
         if remaining <= DEMOTE_AFTER or slot.conn.poll(DEMOTE_AFTER):
             return "answered" if slot.conn.poll(remaining) else "timeout"
+        if slot.host.reserved:
+            return "make way"
         demoted = self.demotes
         if demoted:
             with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)

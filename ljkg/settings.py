@@ -5,6 +5,7 @@ Precedence is flag > environment variable > default; every default runs.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -58,6 +59,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_memory", int, 256,
             "MiB of memory a query may add to its process while it runs (0: no limit); past it the process is "
             "killed, its queries start again in a fresh one, and one that goes over again gets a 503."),
+    Setting("query_reserved", int, 2,
+            "Query threads kept for short queries (in a process of their own): a query still running there after "
+            "50 ms makes way and waits for one of the --query-workers threads (docs/fairness.md)."),
+    Setting("client_queries", int, 3,
+            "Most /sparql queries one client address may have evaluating at once; past it 429 (0: no limit)."),
+    Setting("trusted_proxies", str, "",
+            "Addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For / Forwarded "
+            "names the client for --client-queries; from any other peer those headers are ignored."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
@@ -103,6 +112,9 @@ class Settings:
     query_workers: int = BY_NAME["query_workers"].default
     query_processes: int = BY_NAME["query_processes"].default
     query_memory: int = BY_NAME["query_memory"].default
+    query_reserved: int = BY_NAME["query_reserved"].default
+    client_queries: int = BY_NAME["client_queries"].default
+    trusted_proxies: str = BY_NAME["trusted_proxies"].default
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default
@@ -112,6 +124,21 @@ class Settings:
     allow_invalid: bool = BY_NAME["allow_invalid"].default
     allow_remote: bool = BY_NAME["allow_remote"].default
     extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.trusted_networks  # noqa: B018 (a mistyped proxy address stops the start, not a request)
+
+    @property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """--trusted-proxies parsed: addresses or CIDR networks, separated by commas or spaces."""
+        networks = []
+        for item in self.trusted_proxies.replace(",", " ").split():
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError as exc:
+                raise ValueError(f"{BY_NAME['trusted_proxies'].env}: {item!r} is not an IP address or network "
+                                 f"({exc})") from None
+        return tuple(networks)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -280,6 +280,25 @@ def test_an_idle_process_killed_from_outside_is_replaced_on_first_use(pool_of):
     assert len(pool.pids()) == 2
 
 
+# --- threads kept for short queries ---
+
+def test_a_reserved_thread_answers_a_short_query_while_long_ones_hold_the_others(pool_of):
+    pool = pool_of(sleep_then_answer, size=1, timeout=10, processes=1, reserved=1)
+    started = time.monotonic()
+    long, short = in_threads(pool, 1.0, 0.0, stagger=0.2)
+    assert (long, short) == ("slept 1.0", "slept 0.0")
+    assert pool.made_way == 0 and len(pool.pids()) == 2
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_long_query_in_a_reserved_thread_makes_way_and_is_answered(pool_of):
+    pool = pool_of(sleep_then_answer, size=1, timeout=10, processes=1, reserved=1)
+    reserved = pool.pids()[1]
+    first, second, short = in_threads(pool, 0.6, 0.3, 0.0, stagger=0.2)
+    assert (first, second, short) == ("slept 0.6", "slept 0.3", "slept 0.0")
+    assert pool.made_way == 1 and reserved not in pool.pids()  # killed at DEMOTE_AFTER, replaced
+
+
 # --- the same through the real server: Oxigraph crashed by a deeply nested query, a process killed by kill -9 ---
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # a cross join: seconds at this size
@@ -291,7 +310,8 @@ JSON = {"Accept": "application/sparql-results+json"}
 def one_query_process():
     from conftest import start_server, stop_server
 
-    served, server = start_server("memory", query_workers=2, query_processes=1, query_timeout=20)
+    served, server = start_server("memory", query_workers=2, query_processes=1, query_reserved=0,
+                                  query_timeout=20)
     yield served
     stop_server(served, server)
 
