@@ -85,8 +85,19 @@ def _server(pub: Publication, settings: Settings, sockets: list[socket.socket] |
 
     app = create_app(settings, publication=pub)
     where = {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
-    return create_server(app, threads=settings.workers, ident="ljkg", channel_timeout=60,
-                         clear_untrusted_proxy_headers=True, **where)
+    return create_server(app, threads=settings.workers, ident="ljkg", channel_timeout=60, **proxy_options(settings),
+                         **where)
+
+
+def proxy_options(settings: Settings) -> dict:
+    """waitress's own handling of a trusted reverse proxy: from that peer only, the last hop of
+    X-Forwarded-For or Forwarded (--trusted-proxy-header) becomes REMOTE_ADDR; from any peer, those headers
+    are dropped."""
+    options: dict = {"clear_untrusted_proxy_headers": True}
+    if settings.trusted_proxy:
+        options.update(trusted_proxy=settings.trusted_proxy, trusted_proxy_count=1,
+                       trusted_proxy_headers={settings.trusted_proxy_header.lower()})
+    return options
 
 
 def _cannot_listen(settings: Settings, exc: OSError) -> int:

@@ -64,9 +64,11 @@ SETTINGS: tuple[Setting, ...] = (
             "50 ms makes way and waits for one of the --query-workers threads (docs/fairness.md)."),
     Setting("client_queries", int, 3,
             "Most /sparql queries one client address may have evaluating at once; past it 429 (0: no limit)."),
-    Setting("trusted_proxies", str, "",
-            "Addresses or networks (comma-separated) of reverse proxies whose X-Forwarded-For / Forwarded "
-            "names the client for --client-queries; from any other peer those headers are ignored."),
+    Setting("trusted_proxy", str, "",
+            "IP address of the reverse proxy whose X-Forwarded-For / Forwarded (last hop) names the client, "
+            "as REMOTE_ADDR for --client-queries and logs; from any other peer those headers are dropped."),
+    Setting("trusted_proxy_header", str, "x-forwarded-for",
+            "Which header the --trusted-proxy sets: x-forwarded-for or forwarded (RFC 7239)."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
@@ -82,6 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
+PROXY_HEADERS = ("x-forwarded-for", "forwarded")  # waitress trusts one kind at a time
 
 
 def _coerce(setting: Setting, value: Any) -> Any:
@@ -114,7 +117,8 @@ class Settings:
     query_memory: int = BY_NAME["query_memory"].default
     query_reserved: int = BY_NAME["query_reserved"].default
     client_queries: int = BY_NAME["client_queries"].default
-    trusted_proxies: str = BY_NAME["trusted_proxies"].default
+    trusted_proxy: str = BY_NAME["trusted_proxy"].default
+    trusted_proxy_header: str = BY_NAME["trusted_proxy_header"].default
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default
@@ -126,19 +130,16 @@ class Settings:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        self.trusted_networks  # noqa: B018 (a mistyped proxy address stops the start, not a request)
-
-    @property
-    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-        """--trusted-proxies parsed: addresses or CIDR networks, separated by commas or spaces."""
-        networks = []
-        for item in self.trusted_proxies.replace(",", " ").split():
+        """A mistyped proxy address stops the start, not a request."""
+        if self.trusted_proxy:
             try:
-                networks.append(ipaddress.ip_network(item, strict=False))
-            except ValueError as exc:
-                raise ValueError(f"{BY_NAME['trusted_proxies'].env}: {item!r} is not an IP address or network "
-                                 f"({exc})") from None
-        return tuple(networks)
+                ipaddress.ip_address(self.trusted_proxy)
+            except ValueError:
+                raise ValueError(f"{BY_NAME['trusted_proxy'].env}: {self.trusted_proxy!r} is not an IP address "
+                                 "(one reverse proxy, as it connects to us)") from None
+        if self.trusted_proxy_header.lower() not in PROXY_HEADERS:
+            raise ValueError(f"{BY_NAME['trusted_proxy_header'].env}: expected one of {', '.join(PROXY_HEADERS)}, "
+                             f"got {self.trusted_proxy_header!r}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
