@@ -113,7 +113,7 @@ def adjustments(settings: Settings, connections: int) -> dict:
     return {
         "threads": settings.workers,
         "ident": "ljkg",
-        "clear_untrusted_proxy_headers": True,
+        **proxy_options(settings),
         "connection_limit": connections,
         "channel_timeout": max(1, round(settings.client_timeout)),
         "cleanup_interval": SWEEP_SECONDS,
@@ -123,6 +123,17 @@ def adjustments(settings: Settings, connections: int) -> dict:
         "max_request_body_size": settings.max_body + 1,
         "max_request_header_size": settings.max_header + 1,
     }
+
+
+def proxy_options(settings: Settings) -> dict:
+    """waitress's own handling of a trusted reverse proxy: from that peer only, the last hop of
+    X-Forwarded-For or Forwarded (--trusted-proxy-header) becomes REMOTE_ADDR; from any peer, those headers
+    are dropped."""
+    options: dict = {"clear_untrusted_proxy_headers": True}
+    if settings.trusted_proxy:
+        options.update(trusted_proxy=settings.trusted_proxy, trusted_proxy_count=1,
+                       trusted_proxy_headers={settings.trusted_proxy_header.lower()})
+    return options
 
 
 def create_server(app, settings: Settings, sockets: list[socket.socket] | None) -> Server:

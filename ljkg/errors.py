@@ -98,6 +98,20 @@ class QueryOverMemory(PublisherError):
     title = "Query Over Memory Limit"
 
 
+class QueryCrashed(PublisherError):
+    """No Retry-After: the same query would only take another query process down."""
+    status = 503
+    title = "Query Crashed the Engine"
+
+
+class TooManyRequests(PublisherError):
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
 class BackendError(PublisherError):
     status = 502
     title = "Bad Gateway"

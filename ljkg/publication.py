@@ -158,7 +158,7 @@ def start_query_processes(pub: Publication) -> None:
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,
-                            settings.query_memory * 2**20)
+                            settings.query_memory * 2**20, settings.query_reserved)
 
 
 def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, Outcome]:

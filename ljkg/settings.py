@@ -5,6 +5,7 @@ Precedence is flag > environment variable > default; every default runs.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -58,6 +59,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_memory", int, 256,
             "MiB of memory a query may add to its process while it runs (0: no limit); past it the process is "
             "killed, its queries start again in a fresh one, and one that goes over again gets a 503."),
+    Setting("query_reserved", int, 2,
+            "Query threads kept for short queries (in a process of their own): a query still running there after "
+            "50 ms makes way and waits for one of the --query-workers threads (docs/fairness.md)."),
+    Setting("client_queries", int, 3,
+            "Most /sparql queries one client address may have evaluating at once; past it 429 (0: no limit)."),
+    Setting("trusted_proxy", str, "",
+            "IP address of the reverse proxy whose X-Forwarded-For / Forwarded (last hop) names the client, "
+            "as REMOTE_ADDR for --client-queries and logs; from any other peer those headers are dropped."),
+    Setting("trusted_proxy_header", str, "x-forwarded-for",
+            "Which header the --trusted-proxy sets: x-forwarded-for or forwarded (RFC 7239)."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
@@ -88,6 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
+PROXY_HEADERS = ("x-forwarded-for", "forwarded")  # waitress trusts one kind at a time
 
 
 def _coerce(setting: Setting, value: Any) -> Any:
@@ -118,6 +130,10 @@ class Settings:
     query_workers: int = BY_NAME["query_workers"].default
     query_processes: int = BY_NAME["query_processes"].default
     query_memory: int = BY_NAME["query_memory"].default
+    query_reserved: int = BY_NAME["query_reserved"].default
+    client_queries: int = BY_NAME["client_queries"].default
+    trusted_proxy: str = BY_NAME["trusted_proxy"].default
+    trusted_proxy_header: str = BY_NAME["trusted_proxy_header"].default
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default
@@ -132,6 +148,18 @@ class Settings:
     allow_invalid: bool = BY_NAME["allow_invalid"].default
     allow_remote: bool = BY_NAME["allow_remote"].default
     extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        """A mistyped proxy address stops the start, not a request."""
+        if self.trusted_proxy:
+            try:
+                ipaddress.ip_address(self.trusted_proxy)
+            except ValueError:
+                raise ValueError(f"{BY_NAME['trusted_proxy'].env}: {self.trusted_proxy!r} is not an IP address "
+                                 "(one reverse proxy, as it connects to us)") from None
+        if self.trusted_proxy_header.lower() not in PROXY_HEADERS:
+            raise ValueError(f"{BY_NAME['trusted_proxy_header'].env}: expected one of {', '.join(PROXY_HEADERS)}, "
+                             f"got {self.trusted_proxy_header!r}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

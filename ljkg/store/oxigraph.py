@@ -71,10 +71,10 @@ class OxigraphStore:
             raise
 
     def start_pool(self, evaluate: Callable, size: int, timeout: float, processes: int = 1,
-                   memory_limit: int = 0) -> None:
+                   memory_limit: int = 0, reserved: int = 0) -> None:
         """Fork the query processes now, while the server is still single-threaded."""
         self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout, processes,
-                              memory_limit)
+                              memory_limit, reserved)
 
     def _child_store(self) -> ox.Store:
         if self.path is None:

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request
 
 from .. import errors, formats
 from ..app import publication
+from ..fairness import admitted
 from ..http_headers import set_validators
 from ..iris import iri_problem, quoted
 from ..negotiation import format_override, wants_html
@@ -96,7 +97,9 @@ def endpoint():
     if request.method != "POST" and wants_html(request.headers.get("Accept")) and "format" not in request.args:
         from .pages import query_page  # a browser: the query page, with the results table if a query was given
 
-        response = Response(query_page(), content_type=formats.HTML.content_type)
+        with admitted():  # (it evaluates the query, if one was given)
+            page = query_page()
+        response = Response(page, content_type=formats.HTML.content_type)
         response.vary.add("Accept")
         return response
     if job is None:
@@ -104,7 +107,8 @@ def endpoint():
     volatile = is_volatile(job.query)
     answer = None if volatile else pub.answers.get(job)  # the dataset never changes while served
     if answer is None:
-        answer = pub.store.sparql(job)
+        with admitted():
+            answer = pub.store.sparql(job)
         if not volatile:
             pub.answers.put(job, answer, weight=len(answer.body) + _size(job))
     fmt = next(f for f in formats.ALL if f.name == answer.format_name)
