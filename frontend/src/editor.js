@@ -47,6 +47,10 @@ function start() {
       ".cm-content": {minHeight: "16em"},
     }),
   ];
+  // keep the form's textarea in step, so whatever submits the form sends what the editor shows
+  extensions.push(EditorView.updateListener.of((update) => {
+    if (update.docChanged) textarea.value = update.state.doc.toString();
+  }));
   if (nonce && nonce.content) extensions.push(EditorView.cspNonce.of(nonce.content));
 
   const view = new EditorView({
