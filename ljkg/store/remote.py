@@ -13,11 +13,9 @@ chose a dataset itself (protocol parameters, or FROM / FROM NAMED in the query).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from urllib.parse import urlencode
-
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import urllib3
