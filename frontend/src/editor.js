@@ -45,6 +45,12 @@ function start() {
       "&": {border: "1px solid #999", minHeight: "16em", fontSize: "0.95em", backgroundColor: "#fff"},
       ".cm-scroller": {fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"},
       ".cm-content": {minHeight: "16em"},
+      // CSS only, no data: images (lint's default squiggle and gutter dot are SVG data URIs, which a
+      // strict img-src refuses)
+      ".cm-lintRange-error": {backgroundImage: "none", textDecoration: "underline wavy #c00",
+        textDecorationSkipInk: "none", backgroundColor: "#fdd"},
+      ".cm-lint-marker-error": {content: "none", backgroundColor: "#c00", borderRadius: "50%",
+        width: "0.7em", height: "0.7em", margin: "0.25em"},
     }),
   ];
   // keep the form's textarea in step, so whatever submits the form sends what the editor shows
