@@ -31,6 +31,7 @@ OWN_PREFIXES: dict[str, str] = {
     "event": "id/event/",
     "interval": "id/interval/",
     "instant": "id/instant/",
+    "geometry": "id/geometry/",
     "src": "source/",
     "passage": "source/mednarodno-sodelovanje/",
     "ljs": "shapes/",
@@ -54,6 +55,7 @@ VOCAB_PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
     "oa": "http://www.w3.org/ns/oa#",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "geo": "http://www.opengis.net/ont/geosparql#",
     "sh": "http://www.w3.org/ns/shacl#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "vann": "http://purl.org/vocab/vann/",
@@ -68,6 +70,16 @@ VOCAB_PREFIXES: dict[str, str] = {
     "euft": "http://publications.europa.eu/resource/authority/file-type/",
     "euar": "http://publications.europa.eu/resource/authority/access-right/",
     "eufreq": "http://publications.europa.eu/resource/authority/frequency/",
+}
+
+# Prefixes a query may use without declaring them, besides all of the above. `geo:` is GeoSPARQL (as in
+# most GeoSPARQL queries, and in our data); `geosparql:` is the same namespace under its spelt-out name,
+# `geof:` its functions, and `wgs84:` the older W3C Basic Geo vocabulary (whose usual prefix, `geo:`, is
+# taken). They are for queries only: files and serialisers keep one prefix per namespace.
+QUERY_ONLY_PREFIXES: dict[str, str] = {
+    "geosparql": "http://www.opengis.net/ont/geosparql#",
+    "geof": "http://www.opengis.net/def/function/geosparql/",
+    "wgs84": "http://www.w3.org/2003/01/geo/wgs84_pos#",
 }
 
 # Namespaces whose links count as external links (linksets in VoID).
@@ -114,6 +126,10 @@ class Namespaces:
         out = {p: self.base + rel for p, rel in OWN_PREFIXES.items()}
         out.update(VOCAB_PREFIXES)
         return out
+
+    def predeclared(self) -> dict[str, str]:
+        """The prefixes every /sparql query may use without a PREFIX line (its own PREFIX lines win)."""
+        return {**self.prefixes(), **QUERY_ONLY_PREFIXES}
 
     def sparql_prologue(self) -> str:
         return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes().items())

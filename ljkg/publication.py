@@ -124,7 +124,7 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
         try:
             if settings.sparql_backend:
                 store = RemoteStore(settings.sparql_backend, namespaces.base, settings.query_timeout, limits,
-                                    connections=max(4, settings.workers))
+                                    connections=max(4, settings.workers), predeclared=namespaces.predeclared())
                 store.bind_answer(partial(_shape, limits=limits, jsonld=jsonld, prefixes=prefixes))
                 store.check_dataset(namespaces.dataset)
             else:
@@ -156,7 +156,7 @@ def start_query_processes(pub: Publication) -> None:
         settings, namespaces = pub.settings, pub.namespaces
         limits = Limits(settings.row_limit, settings.allow_remote)
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
-                            prefixes=namespaces.prefixes())
+                            prefixes=namespaces.prefixes(), predeclared=namespaces.predeclared())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,
                             settings.query_memory * 2**20, settings.query_reserved)
 
@@ -181,8 +181,8 @@ def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, O
     return version, datetime.fromisoformat(modified), Outcome(conforms, report, read_report(report))
 
 
-def _evaluate(store, job, *, base, limits, jsonld, prefixes):
-    return evaluate(store, job, base, limits, jsonld, prefixes)
+def _evaluate(store, job, *, base, limits, jsonld, prefixes, predeclared):
+    return evaluate(store, job, base, limits, jsonld, prefixes, predeclared)
 
 
 def _shape(result, job, *, limits, jsonld, prefixes):

@@ -101,10 +101,14 @@ def names_its_dataset(query: str) -> bool:
 
 
 def evaluate(store: ox.Store, job: QueryJob, base: str, limits: Limits, jsonld: JsonLd,
-             prefixes: dict[str, str]) -> Answer:
-    """Guard, evaluate on a local Oxigraph store, then shape the answer (see `answer`)."""
+             prefixes: dict[str, str], predeclared: dict[str, str] | None = None) -> Answer:
+    """Guard, evaluate on a local Oxigraph store, then shape the answer (see `answer`).
+
+    ``predeclared`` prefixes are handed to Oxigraph's parser rather than written into the text, so a
+    syntax error's line:column is the user's own, and a PREFIX line of the query overrides one of them.
+    """
     guard(job.query, limits)
-    options: dict = {"base_iri": base}
+    options: dict = {"base_iri": base, "prefixes": predeclared or {}}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     elif not names_its_dataset(job.query):

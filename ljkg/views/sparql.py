@@ -146,6 +146,7 @@ def service_description() -> Response:
         CONSTRUCT {{ ?s ?p ?o }} WHERE {{
           GRAPH <{pub.metadata_graph_iri}> {{
             {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
+            UNION {{ <{iri}> <http://www.w3.org/ns/shacl#declare> ?s . ?s ?p ?o }}
             UNION {{ <{iri}> <http://www.w3.org/ns/sparql-service-description#defaultDataset> ?ds .
                      ?ds (<http://www.w3.org/ns/sparql-service-description#defaultGraph>
                           |<http://www.w3.org/ns/sparql-service-description#namedGraph>
