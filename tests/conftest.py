@@ -121,8 +121,10 @@ def start_server(store: str = "memory", **overrides) -> tuple[Served, object]:
     then served read-only) or remote (that folder served by a real `oxigraph serve-read-only` on another
     loopback port, with our server in front of it as --sparql-backend).
     """
+    from waitress.server import create_server
+
     from ljkg.app import create_app
-    from ljkg.connections import create_server
+    from ljkg.connections import proxy_options
     from ljkg.settings import Settings
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -141,7 +143,7 @@ def start_server(store: str = "memory", **overrides) -> tuple[Served, object]:
             cleanup.insert(0, backend.stop)
             settings = Settings.from_env({}, port=port, sparql_backend=backend.endpoint, **overrides)
     app = create_app(settings)
-    server = create_server(app, settings, [sock])  # the same waitress set-up as `ljkg serve`
+    server = create_server(app, sockets=[sock], threads=8, **proxy_options(settings))  # plain waitress, as `server:app` under it
     server.closing = threading.Event()
     thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()

@@ -104,7 +104,8 @@ def test_only_http_iris_become_links(site):
     query = f"SELECT ?x WHERE {{ VALUES (?x) {{ {values} (<https://www.wikidata.org/wiki/Q437>) }} }}"
     r = requests.get(site.url("sparql"), params={"query": query}, headers={"Accept": "text/html"}, timeout=20)
     assert r.status_code == 200, r.text
-    table = r.text[r.text.index('<table class="results"'):r.text.index("</table>")]
+    start = r.text.index('<table class="results"')
+    table = r.text[start:r.text.index("</table>", start)]
     hrefs = re.findall(r'href="([^"]*)"', table)
     assert hrefs == ["https://www.wikidata.org/wiki/Q437"]
     for iri in NOT_LINKED:
