@@ -143,7 +143,7 @@ def start_server(store: str = "memory", **overrides) -> tuple[Served, object]:
             cleanup.insert(0, backend.stop)
             settings = Settings.from_env({}, port=port, sparql_backend=backend.endpoint, **overrides)
     app = create_app(settings)
-    server = create_server(app, sockets=[sock], threads=8, **proxy_options(settings))  # plain waitress, as `server:app` under it
+    server = create_server(app, sockets=[sock], threads=8, **proxy_options(settings))
     server.closing = threading.Event()
     thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
