@@ -10,28 +10,16 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from test_pages import CHROMEDRIVER, CHROMIUM
+from test_pages import start_chromium
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert CHROMIUM and CHROMEDRIVER, \
-        "the browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # every request the page makes
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(log_requests=True)  # every request the page makes
     yield driver
     driver.quit()
 
