@@ -61,6 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
+    Setting("max_query_depth", int, 100,
+            "Deepest nesting of brackets ((), [], {}) accepted in a SPARQL query; deeper is refused with 400 "
+            "before the engine sees it (Oxigraph crashed from about 850 nested FILTER NOT EXISTS groups)."),
+    Setting("max_query_patterns", int, 500,
+            "Most BIND, OPTIONAL, MINUS, FILTER, UNION, VALUES, GRAPH and SERVICE patterns accepted in a SPARQL "
+            "query; more is refused with 400 (Oxigraph crashed from about 2,600 BINDs in one group)."),
     Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
     Setting("validation_processes", int, 0,
@@ -106,6 +112,8 @@ class Settings:
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default
+    max_query_depth: int = BY_NAME["max_query_depth"].default
+    max_query_patterns: int = BY_NAME["max_query_patterns"].default
     incoming_limit: int = BY_NAME["incoming_limit"].default
     cache_max_age: int = BY_NAME["cache_max_age"].default
     validation_processes: int = BY_NAME["validation_processes"].default
