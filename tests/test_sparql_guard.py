@@ -142,7 +142,7 @@ ESCAPED_SERVICE = ("PREFIX ex: <http://example.org/> SELECT * WHERE {{ VALUES ?x
 def test_escaped_name_does_not_hide_service(served, http, listener):
     response = sparql_get(http, served, ESCAPED_SERVICE.format(port=listener.port))
     assert response.status_code == 400
-    assert "SERVICE (at line 1, column 72) is disabled" in response.text
+    assert "SERVICE (at line 1, column 73) is disabled" in response.text
     assert listener.connections == 0
 
 
@@ -205,7 +205,7 @@ def test_service_failure_keeps_the_os_error_out_of_the_body(http, listener):
             response = sparql_get(http, served, query, Accept="application/json")
             assert response.status_code == 502
             message = response.json()["message"]
-            assert "the SERVICE call at line 1, column 17 failed" in message
+            assert "the SERVICE call at line 1, column 18 failed" in message
             for engine_text in ("os error", "refused", "Connection", "reset", "111"):
                 assert engine_text not in response.text
     finally:
