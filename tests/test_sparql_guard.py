@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import start_server, stop_server
+
 from ljkg import sparql_tokens
 
 CASES = sorted((Path(__file__).parent / "cases" / "sparql-tokens").glob("*.rq"))
