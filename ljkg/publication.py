@@ -21,7 +21,7 @@ from .errors import PublisherError
 from .iris import Namespaces
 from .jsonld import JsonLd
 from .settings import Settings
-from .sparql import Limits, answer, evaluate
+from .sparql import answer, evaluate, limits_of
 from .store.base import Store
 from .store.oxigraph import OxigraphStore, fill
 from .store.remote import RemoteStore
@@ -115,7 +115,7 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
     namespaces = Namespaces(settings.base)
     jsonld = JsonLd(namespaces, settings.data_root / "ontology" / "context" / "v1.jsonld")
     metadata_iri = metadata_graph_iri(namespaces)
-    limits = Limits(settings.row_limit, settings.allow_remote)
+    limits = limits_of(settings)
     prefixes = namespaces.prefixes()
     store: Store
     if settings.store and settings.sparql_backend:
@@ -154,7 +154,7 @@ def start_query_processes(pub: Publication) -> None:
     """
     if isinstance(pub.store, OxigraphStore):
         settings, namespaces = pub.settings, pub.namespaces
-        limits = Limits(settings.row_limit, settings.allow_remote)
+        limits = limits_of(settings)
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes(), predeclared=namespaces.predeclared())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,

@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("client_timeout", float, 20.0,
             "Seconds a connection may take to deliver a whole request (headers and body), from its first byte "
             "or from the end of its previous answer; slower or idle connections are closed (slowloris)."),
+    Setting("max_query_depth", int, 100,
+            "Deepest nesting of brackets ((), [], {}) accepted in a SPARQL query; deeper is refused with 400 "
+            "before the engine sees it (Oxigraph crashed from about 850 nested FILTER NOT EXISTS groups)."),
+    Setting("max_query_patterns", int, 500,
+            "Most BIND, OPTIONAL, MINUS, FILTER, UNION, VALUES, GRAPH and SERVICE patterns accepted in a SPARQL "
+            "query; more is refused with 400 (Oxigraph crashed from about 2,600 BINDs in one group)."),
     Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
     Setting("validation_processes", int, 0,
@@ -142,6 +148,8 @@ class Settings:
     max_header: int = BY_NAME["max_header"].default
     max_connections: int = BY_NAME["max_connections"].default
     client_timeout: float = BY_NAME["client_timeout"].default
+    max_query_depth: int = BY_NAME["max_query_depth"].default
+    max_query_patterns: int = BY_NAME["max_query_patterns"].default
     incoming_limit: int = BY_NAME["incoming_limit"].default
     cache_max_age: int = BY_NAME["cache_max_age"].default
     validation_processes: int = BY_NAME["validation_processes"].default

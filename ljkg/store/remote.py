@@ -13,15 +13,14 @@ chose a dataset itself (protocol parameters, or FROM / FROM NAMED in the query).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import urllib3
 
-from .. import errors
-from ..sparql import Answer, Limits, QueryJob, guard, names_its_dataset, skeleton
+from .. import errors, sparql_tokens
+from ..sparql import Answer, Limits, QueryJob, guard, names_its_dataset
 
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -144,16 +143,18 @@ class RemoteStore:
         self._http.clear()
 
 
-_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
-
-
 def prologue_for(query: str, predeclared: Mapping[str, str]) -> str:
     """PREFIX declarations, on one line, for the predeclared prefixes the query does not declare itself.
 
     The engine behind us knows nothing of our predeclared prefixes, so they travel in the text; a prefix
     the query declares is left out rather than declared twice, since engines differ on redeclaration.
     """
-    own = {name or "" for name in _DECLARED.findall(skeleton(query))}
+    own = set()
+    before = ""
+    for kind, text, _ in sparql_tokens.tokens(query):
+        if kind == "pname" and before == "PREFIX":
+            own.add(text[:-1])
+        before = text.upper() if kind == "word" else ""
     return "".join(f" PREFIX {name}: <{iri}>" for name, iri in predeclared.items() if name not in own)
 
 
