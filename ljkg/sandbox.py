@@ -72,8 +72,8 @@ def confine(rules: Any) -> None:
     try:
         rules.load()
     except OSError as exc:
-        raise SandboxUnavailable(f"the kernel refused the query processes' seccomp filter ({exc.strerror}): "
-                                 f"{FIX}") from None
+        raise SandboxUnavailable(f"the kernel refused the query processes' seccomp filter (libseccomp: "
+                                 f"{exc.strerror}): {FIX}") from None
     try:
         probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     except PermissionError:
