@@ -1,8 +1,9 @@
 """Every competency query in queries/ runs on the graph and gives exactly its golden answer.
 
-Each query runs as the English page serves it and as the Slovenian one does (labels in that language first,
-examples.py). Golden answers are tests/golden/queries/NN-slug.tsv (English) and
-tests/golden/queries/sl/NN-slug.tsv (Slovenian): a header line of variable names, then one line per row, terms rendered with conftest.term_text (our IRIs without the base); an unbound value is empty.
+Each query runs as the English page serves it and as the Slovenian one does (labels in that language
+first: examples.py). Golden answers are tests/golden/queries/NN-slug.tsv (English) and
+tests/golden/queries/sl/NN-slug.tsv (Slovenian): a header line of variable names, then one line per row,
+terms rendered with conftest.term_text (our IRIs without the base); an unbound value is empty.
 Rows are compared as a set, or as a list when the query has ORDER BY. Set UPDATE_GOLDEN=1 to rewrite
 the files from the current answers (then check every changed line against the source text by hand).
 """
