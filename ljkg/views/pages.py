@@ -10,6 +10,7 @@ from flask import Blueprint, render_template, request
 from .. import errors
 from ..app import publication
 from ..describe import labels_of
+from ..discovery import dataset_jsonld
 from ..examples import Example, by_topic, pasteable, read_folder
 from ..languages import chosen, pick
 from ..sparql import QueryJob
@@ -89,6 +90,7 @@ def home():
                 for c, items in groups.items()],
         timeline=table(example_text(timeline, lang), lang) if timeline else None,
         examples=examples(),
+        structured_data=[dataset_jsonld(pub, lang)],
     )
 
 
@@ -168,7 +170,8 @@ def metadata_page() -> str:
     from .page_model import resource_page
 
     d = describe(pub.store, pub.namespaces.dataset, pub.settings.incoming_limit)
-    return render_template("resource.html", page=resource_page(d, chosen()))
+    return render_template("resource.html", page=resource_page(d, chosen()),
+                           structured_data=[dataset_jsonld(pub, chosen())])
 
 
 def report_page() -> str:
