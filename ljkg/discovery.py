@@ -5,7 +5,7 @@ Why schema.org beside DCAT: search engines read schema.org in the page, not DCAT
 come from the same place as the DCAT-AP catalogue (metadata.py's bilingual texts, temporal extent, place,
 licence; the publication's version and dates), so the two descriptions cannot drift apart.
 
-The JSON-LD carries its context inline (`@vocab` https://schema.org/) rather than by URL: a reader, ours in
+The JSON-LD carries its context inline (`@vocab` https://schema.org/, URL properties as IRIs) rather than by URL: a reader, ours in
 the tests included, needs no network to expand it, and it is the vocabulary the data itself uses.
 """
 
@@ -19,7 +19,9 @@ from .languages import SUPPORTED, pick
 from .metadata import DESCRIPTION, KEYWORDS, LJUBLJANA, LJUBLJANA_CENTROID, TEMPORAL, TITLE
 
 SCHEMA = "https://schema.org/"
-CONTEXT = {"@vocab": SCHEMA}
+# As in schema.org's own context: the URL-valued properties we use are IRIs, not strings.
+CONTEXT = {"@vocab": SCHEMA, **{name: {"@type": "@id"} for name in (
+    "url", "license", "sameAs", "contentUrl", "documentation", "eventStatus")}}
 LICENCE_PAGE = "https://creativecommons.org/licenses/by/4.0/"
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (sitemaps.org protocol)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
