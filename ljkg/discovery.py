@@ -5,8 +5,9 @@ Why schema.org beside DCAT: search engines read schema.org in the page, not DCAT
 come from the same place as the DCAT-AP catalogue (metadata.py's bilingual texts, temporal extent, place,
 licence; the publication's version and dates), so the two descriptions cannot drift apart.
 
-The JSON-LD carries its context inline (`@vocab` https://schema.org/, URL properties as IRIs) rather than by URL: a reader, ours in
-the tests included, needs no network to expand it, and it is the vocabulary the data itself uses.
+The JSON-LD carries its context inline (`@vocab` https://schema.org/, URL properties as IRIs) rather than
+by URL: a reader, ours in the tests included, needs no network to expand it, and it is the vocabulary the
+data itself uses.
 """
 
 from __future__ import annotations

@@ -37,5 +37,10 @@ def init_app(app: Flask) -> None:
         """hreflang alternates and the default description, for base.html's <head>."""
         base = app.config["PUBLICATION"].namespaces.base
         lang = chosen()
-        return {"page_links": discovery.page_links(base, request.path, request.args.to_dict()),
+        def links(path: str | None = None) -> dict:
+            """`path`: the page's own path when it is served at several URLs (a resource at its IRI, at
+            .html, the dataset's page at /.well-known/void), so every copy names the same alternates."""
+            return discovery.page_links(base, request.path if path is None else path, request.args.to_dict())
+
+        return {"page_links": links,
                 "default_description": DESCRIPTION[1] if lang == "sl" else DESCRIPTION[0]}

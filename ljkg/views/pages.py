@@ -171,7 +171,8 @@ def metadata_page() -> str:
 
     d = describe(pub.store, pub.namespaces.dataset, pub.settings.incoming_limit)
     return render_template("resource.html", page=resource_page(d, chosen()),
-                           structured_data=[dataset_jsonld(pub, chosen())])
+                           structured_data=[dataset_jsonld(pub, chosen())],
+                           page_path=pub.namespaces.dataset.removeprefix(pub.namespaces.base))
 
 
 def report_page() -> str:

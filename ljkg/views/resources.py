@@ -88,7 +88,8 @@ def resource_html(description) -> str:
     else:
         marked = event_jsonld(pub, description.iri, lang)
     return render_template("resource.html", page=page, structured_data=[marked] if marked else [],
-                           meta_description=page.descriptions[0] if page.descriptions else page.title)
+                           meta_description=page.descriptions[0] if page.descriptions else page.title,
+                           page_path=pub.namespaces.path_of(description.iri))
 
 
 def raise_not_found(path: str, message: str):
