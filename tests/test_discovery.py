@@ -170,3 +170,22 @@ def test_home_with_jsonld_has_no_csp_error_in_chromium(served):
         assert any("Content Security Policy" in e["message"] for e in browser.get_log("browser"))
     finally:
         browser.quit()
+
+
+def test_a_long_sitemap_becomes_an_index(served, http, monkeypatch):
+    """Past the protocol's 50,000 URLs a file: an index of numbered sitemaps holding every URL once (the
+    limit lowered here so the small graph needs several; the server runs in this process)."""
+    from ljkg import discovery
+
+    whole = ET.fromstring(http.get(served.url("sitemap.xml")).content)
+    everything = [u.findtext(SITEMAP + "loc") for u in whole.iter(SITEMAP + "url")]
+    monkeypatch.setattr(discovery, "SITEMAP_LIMIT", 100)
+    index = ET.fromstring(http.get(served.url("sitemap.xml")).content)
+    assert index.tag == SITEMAP + "sitemapindex"
+    parts = [s.findtext(SITEMAP + "loc") for s in index.iter(SITEMAP + "sitemap")]
+    assert len(parts) == -(-len(everything) // 100)
+    listed = []
+    for part in parts:
+        root = ET.fromstring(http.get(part).content)
+        listed += [u.findtext(SITEMAP + "loc") for u in root.iter(SITEMAP + "url")]
+    assert listed == everything
