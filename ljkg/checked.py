@@ -47,7 +47,8 @@ NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sp
                    "query_workers", "query_processes", "query_memory", "query_reserved", "client_queries",
                    "trusted_proxy", "trusted_proxy_header",
                    "max_query_length", "max_header_field", "max_body", "max_header", "max_connections",
-                   "client_timeout", "max_query_depth", "max_query_patterns", "incoming_limit", "cache_max_age", "validation_processes"}
+                   "client_timeout", "max_query_depth", "max_query_patterns", "incoming_limit", "cache_max_age",
+                   "validation_processes"}
 
 
 @dataclass
