@@ -10,7 +10,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 
 import pyoxigraph as ox
@@ -88,7 +88,7 @@ class Publication:
     jsonld: JsonLd
     store: Store
     version: str
-    modified: datetime
+    modified: datetime | None  # the latest release's day (releases.py), for Last-Modified
     metadata_graph_iri: str
     cache: dict = field(default_factory=dict)  # rendered dumps and reports, by key
     representations: BoundedCache = field(default_factory=BoundedCache)  # rendered resources
@@ -161,11 +161,12 @@ def start_query_processes(pub: Publication) -> None:
                             settings.query_memory * 2**20)
 
 
-def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, Outcome]:
-    """Version, modification time and validation verdict of a store filled by `ljkg load`."""
+def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | None, Outcome]:
+    """Version, modification time (the latest recorded release's day; None without a release record) and
+    validation verdict of a store filled by `ljkg load`."""
     rows = store.select(f"""SELECT ?version ?modified WHERE {{
-        <{namespaces.dataset}> <http://www.w3.org/2002/07/owl#versionInfo> ?version ;
-                               <http://purl.org/dc/terms/modified> ?modified }} LIMIT 1""")
+        <{namespaces.dataset}> <http://www.w3.org/2002/07/owl#versionInfo> ?version
+        OPTIONAL {{ <{namespaces.dataset}> <http://purl.org/dc/terms/modified> ?modified }} }} LIMIT 1""")
     if not rows:
         raise StoreUnavailable(
             f"the store holds no dataset <{namespaces.dataset}>: fill it with `ljkg load` using the same "
@@ -177,8 +178,14 @@ def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, O
         raise StoreUnavailable(f"the store has no validation report <{root}>: fill it with `ljkg load`")
     report = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     conforms = any(o.toPython() is True for o in report.objects(None, SH.conforms))
-    version, modified = rows[0]["version"].value, rows[0]["modified"].value
-    return version, datetime.fromisoformat(modified), Outcome(conforms, report, read_report(report))
+    version, modified = rows[0]["version"].value, rows[0]["modified"]
+    return version, _moment(modified.value) if modified else None, Outcome(conforms, report, read_report(report))
+
+
+def _moment(text: str) -> datetime:
+    """An xsd:date (a release day) or xsd:dateTime as an aware datetime, UTC when no offset is given."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _evaluate(store, job, *, base, limits, jsonld, prefixes):
