@@ -44,7 +44,7 @@ KEEP = 16  # entries kept in the cache folder, the most recently used first
 # Settings that change only how the server runs, never a triple of the metadata graph (the base IRI is
 # in the dataset version already, as resolved: `--base-uri` given or derived from host and port).
 NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
-                   "query_workers", "query_processes", "query_memory",
+                   "search_dir", "query_workers", "query_processes", "query_memory",
                    "max_query_length", "incoming_limit", "cache_max_age", "validation_processes"}
 
 

@@ -19,6 +19,7 @@ from rdflib import Graph
 from .checked import StartupRefused, check, metadata_graph_iri
 from .errors import PublisherError
 from .iris import Namespaces
+from .search import SearchIndex, candidate_folders, collect, open_index
 from .jsonld import JsonLd
 from .settings import Settings
 from .sparql import Limits, answer, evaluate
@@ -90,6 +91,7 @@ class Publication:
     version: str
     modified: datetime | None  # the latest release's day (releases.py), for Last-Modified
     metadata_graph_iri: str
+    search: SearchIndex | None = None  # the full-text index of this version (search.py)
     cache: dict = field(default_factory=dict)  # rendered dumps and reports, by key
     representations: BoundedCache = field(default_factory=BoundedCache)  # rendered resources
     answers: BoundedCache = field(default_factory=lambda: BoundedCache(4096, ANSWER_CACHE_BYTES))  # /sparql
@@ -141,9 +143,22 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
         store.close()
         raise StartupRefused(render_text(outcome))
     pub = Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri)
+    pub.search = search_index(settings, store, namespaces, version)
     if start_queries:
         start_query_processes(pub)
     return pub
+
+
+def search_index(settings: Settings, store: Store, namespaces: Namespaces, version: str) -> SearchIndex:
+    """The full-text index of this dataset version: reused when kept, else built from the store's graph."""
+    folders = candidate_folders(settings.search_dir, settings.store, settings.cache_folder)
+    metadata = metadata_graph_iri(namespaces)
+    try:
+        return open_index(folders, version, namespaces.base,
+                          partial(collect, store.select, metadata, namespaces["ljo"] + "Sentence"))
+    except (OSError, PublisherError) as exc:
+        store.close()
+        raise StoreUnavailable(f"the search index cannot be built: {exc}") from exc
 
 
 def start_query_processes(pub: Publication) -> None:
