@@ -21,11 +21,12 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     errors.init_app(app)
     http_headers.init_app(app)
 
-    from .views import dataset, pages, resources, sparql
+    from .views import dataset, pages, resources, search, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(dataset.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours
     app.wsgi_app = ResponseCache(app.wsgi_app, pub.responses)  # repeated GET /sparql requests skip Flask
 

@@ -50,12 +50,15 @@ RESULTS_XML = Format("xml", "application/sparql-results+xml", "SPARQL XML", suff
 RESULTS_CSV = Format("csv", "text/csv", "CSV", suffix="csv", results=ox.QueryResultsFormat.CSV)
 RESULTS_TSV = Format("tsv", "text/tab-separated-values", "TSV", suffix="tsv", results=ox.QueryResultsFormat.TSV)
 
+JSON = Format("json", "application/json", "JSON", suffix="json")  # plain JSON documents (search answers)
+
 # What each kind of response offers, in order of preference (the first is the default for */*).
 RESOURCE = (TURTLE, HTML, JSONLD, NTRIPLES, RDFXML)
 GRAPH_RESULTS = (TURTLE, JSONLD, NTRIPLES, RDFXML, NQUADS, TRIG)
 SOLUTIONS = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 DUMPS = (TURTLE, NTRIPLES, JSONLD, NQUADS, TRIG)
 METADATA = (TURTLE, JSONLD, HTML, NTRIPLES, RDFXML)
+SEARCH = (HTML, JSON, RESULTS_CSV)
 
 ALL = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, NQUADS, TRIG, RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 BY_SUFFIX = {f.suffix: f for f in ALL if f.suffix}

@@ -19,8 +19,8 @@ from rdflib import Graph
 from .checked import StartupRefused, check, metadata_graph_iri
 from .errors import PublisherError
 from .iris import Namespaces
-from .search import SearchIndex, candidate_folders, collect, open_index
 from .jsonld import JsonLd
+from .search import SearchIndex, candidate_folders, collect, open_index
 from .settings import Settings
 from .sparql import Limits, answer, evaluate
 from .store.base import Store
