@@ -30,7 +30,7 @@ from markupsafe import Markup, escape
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1  # bump when the layout or what is indexed changes: the file name includes it
+SCHEMA = 3  # bump when the layout or what is indexed changes: the file name includes it
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -43,9 +43,13 @@ DCT = "http://purl.org/dc/terms/"
 LABELS = (f"{RDFS}label", f"{SKOS}prefLabel", f"{SCHEMA_ORG}name", f"{FOAF}name", f"{DCT}title")
 ALTERNATIVES = (f"{SKOS}altLabel", f"{SCHEMA_ORG}alternateName", f"{SKOS}hiddenLabel")
 DESCRIPTIONS = (f"{DCT}description", f"{SKOS}definition", f"{RDFS}comment", f"{SCHEMA_ORG}description")
-COLUMNS = ("label", "alt", "description", "sentence")
-WEIGHTS = (10.0, 5.0, 2.0, 1.0)
-LANGUAGES = ("sl", "en")
+KINDS = ("label", "alt", "description", "sentence")
+KIND_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
+# One row per resource, a column per kind and language group, so that the language filter is an FTS5
+# column filter and no query has to group rows by resource. "x": untagged or another language.
+LANGUAGES = ("sl", "en", "x")
+COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in KINDS)
+WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS)
 
 # Snippet markers: control characters stripped from every indexed text, so no data can forge one; the
 # markup is built from escaped pieces between them (`highlighted`).
@@ -159,30 +163,42 @@ def collect(select: Callable[[str], list], excluded_graph: str, sentence_class: 
     return texts, types
 
 
+def group(lang: str) -> str:
+    """The column group of a language tag: sl, en, or x for untagged and other languages."""
+    return lang if lang in LANGUAGES else "x"
+
+
 def write_index(path: Path, texts: dict, types: dict) -> None:
     """Write the index to a temporary file beside ``path`` and rename it into place (readers never see a
     half-written file; two builders racing both write the same content)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    documents: dict[str, dict[str, list[str]]] = {}
+    for (iri, lang), columns in texts.items():
+        document = documents.setdefault(iri, {})
+        for kind, values in columns.items():
+            document.setdefault(f"{kind}_{group(lang)}", []).extend(values)
     try:
         db = sqlite3.connect(tmp)
         db.executescript(f"""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-            CREATE VIRTUAL TABLE entries USING fts5(
-                {", ".join(COLUMNS)}, iri UNINDEXED, lang UNINDEXED, display UNINDEXED,
+            CREATE VIRTUAL TABLE entries USING fts5({", ".join(COLUMNS)},
                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
-            CREATE TABLE types (iri TEXT NOT NULL, type TEXT NOT NULL);
-            CREATE INDEX types_by_type ON types (type, iri);
-            CREATE INDEX types_by_iri ON types (iri);
+            CREATE TABLE docs (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, {
+                ", ".join(f"label_{lang} TEXT NOT NULL" for lang in LANGUAGES)});
+            CREATE TABLE types (doc INTEGER NOT NULL, type TEXT NOT NULL);
+            CREATE INDEX types_by_type ON types (type, doc);
+            CREATE INDEX types_by_doc ON types (doc);
         """)
-        db.executemany(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((*("\n".join(sorted(columns.get(c, []))) for c in COLUMNS), iri, lang,
-              min(columns.get("label") or columns.get("alt") or [""]))
-             for (iri, lang), columns in sorted(texts.items())))
-        db.executemany("INSERT INTO types VALUES (?, ?)",
-                       ((iri, t) for iri, ts in sorted(types.items()) for t in sorted(set(ts))))
+        for number, iri in enumerate(sorted(documents), 1):
+            document = documents[iri]
+            db.execute(f"INSERT INTO entries (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
+                       (number, *("\n".join(sorted(document.get(c, []))) for c in COLUMNS)))
+            db.execute(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)})",
+                       (number, iri, *(min(document.get(f"label_{lang}") or document.get(f"alt_{lang}") or [""])
+                                       for lang in LANGUAGES)))
+            db.executemany("INSERT INTO types VALUES (?, ?)", ((number, t) for t in sorted(set(types.get(iri, ())))))
         db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
         db.commit()
         db.close()
@@ -233,88 +249,79 @@ class SearchIndex:
             db = self._local.db = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
         return db
 
-    def _types(self, iris: list[str]) -> dict[str, tuple[str, ...]]:
-        out: dict[str, list[str]] = {}
-        marks = ",".join("?" * len(iris))
-        for iri, t in self._db().execute(f"SELECT iri, type FROM types WHERE iri IN ({marks}) ORDER BY type", iris):
-            out.setdefault(iri, []).append(t)
-        return {i: tuple(ts) for i, ts in out.items()}
-
-    def search(self, text: str, *, types: tuple[str, ...] = (), lang: str | None = None, prefer: str = "en",
-               limit: int = 20, offset: int = 0) -> Page:
-        """Entities matching every word (each a prefix), best first, one hit per IRI: its best-ranked row,
-        in ``prefer``'s language on a tie."""
-        found = words(text)
-        if not found:
-            return Page(0)
-        expression = match_expression(found, every_prefix=True)
-        filters, params = self._filters(types, lang)
-        weights = ", ".join(str(w) for w in WEIGHTS)
+    def _docs(self, ids: list[int]) -> dict[int, tuple[str, dict[str, str], tuple[str, ...]]]:
+        """IRI, labels by language group and types of some documents."""
+        marks = ",".join("?" * len(ids))
         db = self._db()
-        total = db.execute(f"SELECT count(DISTINCT iri) FROM entries WHERE entries MATCH ? {filters}",
-                           (expression, *params)).fetchone()[0]
-        page = db.execute(f"""WITH hits AS MATERIALIZED (
-              SELECT iri, bm25(entries, {weights}) AS score FROM entries WHERE entries MATCH ? {filters})
-            SELECT iri, min(score) AS best FROM hits GROUP BY iri ORDER BY best, iri LIMIT ? OFFSET ?""",
-                          (expression, *params, limit, offset)).fetchall()
-        if not page:
-            return Page(total)
-        iris = [iri for iri, _ in page]
-        marks = ",".join("?" * len(iris))
-        rows = db.execute(f"""
-            SELECT iri, lang, display, bm25(entries, {weights}) AS score,
-                   snippet(entries, -1, '{OPEN}', '{CLOSE}', '…', 16)
-            FROM entries WHERE entries MATCH ? AND iri IN ({marks}) {filters}
-            ORDER BY score, lang != ?""", (expression, *iris, *params, prefer)).fetchall()
-        best: dict[str, tuple] = {}
-        for row in rows:
-            best.setdefault(row[0], row)
-        labels = self._labels(iris, prefer)
-        kinds = self._types(iris)
-        hits = []
-        for iri, score in page:
-            _iri, row_lang, _display, _score, snippet = best[iri]
-            label, label_lang = labels.get(iri, ("", row_lang))
-            hits.append(Hit(iri, label, label_lang, kinds.get(iri, ()), snippet, score))
-        return Page(total, hits)
-
-    def complete(self, text: str, *, lang: str, limit: int = 10) -> list[Hit]:
-        """Labels whose words start with what was typed (the last word a prefix), in ``lang`` first."""
-        found = words(text)
-        if not found:
-            return []
-        expression = match_expression(found, every_prefix=False, columns=("label", "alt"))
-        rows = self._db().execute(f"""
-            SELECT iri, lang, display, bm25(entries, {", ".join(str(w) for w in WEIGHTS)}) AS score
-            FROM entries WHERE entries MATCH ? AND display != ''
-            ORDER BY lang != ?, score, iri LIMIT ?""", (expression, lang, limit * 4)).fetchall()
-        chosen: dict[str, tuple] = {}
-        for row in rows:
-            chosen.setdefault(row[0], row)
-        picked = list(chosen.values())[:limit]
-        kinds = self._types([r[0] for r in picked]) if picked else {}
-        return [Hit(iri, display, row_lang, kinds.get(iri, ()), display, score)
-                for iri, row_lang, display, score in picked]
-
-    def _labels(self, iris: list[str], prefer: str) -> dict[str, tuple[str, str]]:
-        marks = ",".join("?" * len(iris))
-        out: dict[str, tuple[str, str]] = {}
-        for iri, lang, display in self._db().execute(
-                f"""SELECT iri, lang, display FROM entries WHERE iri IN ({marks}) AND display != ''
-                    ORDER BY lang != ?, lang = '' , lang""", (*iris, prefer)):
-            out.setdefault(iri, (display, lang))
+        kinds: dict[int, list[str]] = {}
+        for doc, t in db.execute(f"SELECT doc, type FROM types WHERE doc IN ({marks}) ORDER BY type", ids):
+            kinds.setdefault(doc, []).append(t)
+        out = {}
+        for doc, iri, *labels in db.execute(
+                f"SELECT id, iri, {', '.join(f'label_{g}' for g in LANGUAGES)} FROM docs WHERE id IN ({marks})", ids):
+            out[doc] = (iri, dict(zip(LANGUAGES, labels, strict=True)), tuple(kinds.get(doc, ())))
         return out
 
     @staticmethod
-    def _filters(types: tuple[str, ...], lang: str | None) -> tuple[str, list]:
-        sql, params = "", []
+    def _label(labels: dict[str, str], prefer: str) -> tuple[str, str]:
+        """The label in ``prefer``'s group, else sl/en, else untagged; with its language ('' untagged)."""
+        for g in (group(prefer), *LANGUAGES):
+            if labels.get(g):
+                return labels[g], "" if g == "x" else g
+        return "", ""
+
+    def search(self, text: str, *, types: tuple[str, ...] = (), lang: str | None = None, prefer: str = "en",
+               limit: int = 20, offset: int = 0) -> Page:
+        """Resources matching every word (each a prefix), best first (bm25 with the column weights)."""
+        found = words(text)
+        if not found:
+            return Page(0)
+        columns = tuple(f"{kind}_{group(lang)}" for kind in KINDS) if lang else ()
+        expression = match_expression(found, every_prefix=True, columns=columns)
+        where, params = "entries MATCH ?", [expression]
         if types:
-            sql += f" AND iri IN (SELECT iri FROM types WHERE type IN ({','.join('?' * len(types))}))"
+            where += f" AND rowid IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))"
             params += list(types)
-        if lang:
-            sql += " AND lang = ?"
-            params.append(lang)
-        return sql, params
+        db = self._db()
+        total = db.execute(f"SELECT count(*) FROM entries WHERE {where}", params).fetchone()[0]
+        page = db.execute(f"SELECT rowid, bm25(entries, {WEIGHTS}) AS score FROM entries WHERE {where} "
+                          "ORDER BY score, rowid LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
+        if not page:
+            return Page(total)
+        ids = [doc for doc, _ in page]
+        snippets = dict(db.execute(
+            f"SELECT rowid, snippet(entries, -1, '{OPEN}', '{CLOSE}', '…', 16) FROM entries "
+            f"WHERE entries MATCH ? AND rowid IN ({','.join('?' * len(ids))})", (expression, *ids)))
+        docs = self._docs(ids)
+        hits = []
+        for doc, score in page:
+            iri, labels, kinds = docs[doc]
+            label, label_lang = self._label(labels, lang or prefer)
+            hits.append(Hit(iri, label, label_lang, kinds, snippets.get(doc, ""), score))
+        return Page(total, hits)
+
+    def complete(self, text: str, *, lang: str, limit: int = 10) -> list[Hit]:
+        """Labels whose words start with what was typed (the last word a prefix), ``lang``'s labels first."""
+        found = words(text)
+        if not found:
+            return []
+        db = self._db()
+        picked: dict[int, str] = {}  # document -> the language group its labels matched in
+        for g in (group(lang), *(x for x in LANGUAGES if x != group(lang))):
+            if len(picked) >= limit:
+                break
+            expression = match_expression(found, every_prefix=False, columns=(f"label_{g}", f"alt_{g}"))
+            for (doc,) in db.execute(f"SELECT rowid FROM entries WHERE entries MATCH ? "
+                                     f"ORDER BY bm25(entries, {WEIGHTS}), rowid LIMIT ?", (expression, limit)):
+                picked.setdefault(doc, g)
+        ids = list(picked)[:limit]
+        docs = self._docs(ids) if ids else {}
+        hits = []
+        for doc in ids:
+            iri, labels, kinds = docs[doc]
+            label, label_lang = self._label(labels, picked[doc])
+            hits.append(Hit(iri, label, label_lang, kinds, label, 0.0))
+        return hits
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
