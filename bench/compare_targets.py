@@ -24,6 +24,8 @@ import compare_procs as procs
 from compare_http import Connection, HttpError, free_port, get_request, post_request, wait_for_port
 from compare_workload import Checker, Instance, Workload, expected_with_graph, parse_graph
 
+from ljkg.store.layout import served_database
+
 BENCH = Path(__file__).resolve().parent
 
 
@@ -290,9 +292,10 @@ def start_ljkg_disk(ctx: SizeContext, sampler: procs.MemorySampler) -> Running:
 
 def start_ljkg_remote(ctx: SizeContext, sampler: procs.MemorySampler) -> Running:
     store, prep, prep_peak = _ljkg_store(ctx)
-    location = store / "oxigraph"
-    if not location.is_dir():
-        raise TargetFailed(f"`ljkg load` left no Oxigraph store in {location}")
+    try:
+        location = served_database(store)
+    except OSError as exc:
+        raise TargetFailed(f"`ljkg load` left no Oxigraph store: {exc}") from None
     backend_port, port = free_port(), free_port()
     running = Running("ljkg-remote", port, "/sparql", True, sampler, prep_seconds=prep, prep_peak_kib=prep_peak)
     t0 = time.perf_counter()

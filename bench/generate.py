@@ -53,7 +53,7 @@ SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 PREFIXES = ("ljo", "organisation", "unit", "place", "country", "person", "group", "membership", "name", "count",
             "hosting", "residence", "participation", "event", "interval", "instant", "src", "rdf", "rdfs", "owl",
             "xsd", "skos", "skosxl", "dcterms", "org", "time", "prov", "schema", "oa", "foaf", "wd", "gn", "euc",
-            "eulang")
+            "eulang", "geometry", "geo")
 
 
 def parse_size(text: str) -> int:
@@ -550,7 +550,13 @@ class Generator:
             city.add("owl:sameAs", f"wd:Q{700_000_000 + k}")
             if r.random() < 0.8:
                 city.add("owl:sameAs", f"<https://sws.geonames.org/{20_000_000 + k}/>")
-        out += [org, city]
+        # a made-up point, traced (like the real ones in data/coordinates.ttl) to the coordinates' source
+        point = f"geometry:city-{k:06d}"
+        city.add("geo:hasGeometry", point)
+        wkt = f"POINT({(k * 7) % 360 - 180 + 0.5} {(k * 3) % 170 - 85 + 0.25})"
+        geometry = Res(point, ("geo:Geometry",), f"Točka: {name}", f"Point: {name}")
+        geometry.add("geo:asWKT", f'"{wkt}"^^geo:wktLiteral').add("prov:wasDerivedFrom", "src:city-coordinates")
+        out += [org, city, geometry]
         self.country(country, s, out)
 
         mu = "MU " + abbr

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from . import errors, http_headers
+from . import errors, header_limits, http_headers, safe_links, security_headers
 from .publication import Publication, build_publication
+from .request_limits import limit_requests
 from .response_cache import ResponseCache
 from .settings import Settings
 
@@ -19,16 +20,21 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     app.url_map.strict_slashes = False
 
     errors.init_app(app)
+    header_limits.init_app(app)  # first: before any hook reads Accept
     http_headers.init_app(app)
+    security_headers.init_app(app)  # CSP, nosniff, referrer and framing rules
+    safe_links.init_app(app)  # pages link only http(s) IRIs
 
-    from .views import dataset, pages, resources, search, sparql
+    from .views import dataset, pages, resources, search, sparql, vocabulary
 
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(vocabulary.bp)
     app.register_blueprint(dataset.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours
     app.wsgi_app = ResponseCache(app.wsgi_app, pub.responses)  # repeated GET /sparql requests skip Flask
+    limit_requests(app, settings.max_body)  # outermost: an oversized body is refused before anything reads it
 
     @app.context_processor
     def _globals():

@@ -80,6 +80,7 @@ def load(replace: bool, **options) -> None:
 
     from .checked import StartupRefused, check
     from .loading import LoadError
+    from .store.layout import reached
     from .store.oxigraph import write_directory
 
     settings = build_settings(options)
@@ -90,8 +91,12 @@ def load(replace: bool, **options) -> None:
     def say(message: str) -> None:
         click.echo(message, err=True)
 
+    def validating(message: str) -> None:
+        say(message)
+        reached("validate", say)  # after the first step of the validation (a no-op unless asked for)
+
     try:
-        checked = check(settings, progress=say)
+        checked = check(settings, progress=validating)
         count = write_directory(settings.store, checked.files, checked.namespaces.base,
                                 {checked.metadata_graph_iri: checked.metadata}, progress=say, replace=replace)
     except LoadError as exc:

@@ -64,10 +64,13 @@ class Description:
 
 
 def _iri(value: str) -> str:
-    return "<" + value.replace(">", "%3E") + ">"
+    """An IRI in SPARQL syntax, written by Oxigraph; one that is not an IRI raises ValueError instead of
+    becoming a syntax error in our query (callers check request input with iris.iri_problem first)."""
+    return str(ox.NamedNode(value))
 
 
 def describe(store: Store, iri: str, incoming_limit: int) -> Description:
+    """The bounded description of `iri`, which must be an IRI (ValueError otherwise)."""
     node = _iri(iri)
     d = Description(iri)
     d.outgoing = [ox.Triple(ox.NamedNode(iri), r["p"], r["o"]) for r in store.select(

@@ -72,6 +72,15 @@ class PayloadTooLarge(PublisherError):
     title = "Payload Too Large"
 
 
+class HeaderFieldTooLarge(PublisherError):
+    """Rendered as plain text whatever the client accepts: the header too large may be Accept itself, and
+    reading it is the work the limit is there to spare."""
+
+    status = 431
+    title = "Request Header Fields Too Large"
+    negotiated = False
+
+
 class QueryTimeout(PublisherError):
     status = 503
     title = "Query Timeout"
@@ -89,6 +98,20 @@ class QueryOverMemory(PublisherError):
     title = "Query Over Memory Limit"
 
 
+class QueryCrashed(PublisherError):
+    """No Retry-After: the same query would only take another query process down."""
+    status = 503
+    title = "Query Crashed the Engine"
+
+
+class TooManyRequests(PublisherError):
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
 class BackendError(PublisherError):
     status = 502
     title = "Bad Gateway"
@@ -104,8 +127,9 @@ def _error_format() -> str:
     return best
 
 
-def render(status: int, title: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    kind = _error_format()
+def render(status: int, title: str, message: str, headers: dict[str, str] | None = None,
+           negotiated: bool = True) -> Response:
+    kind = _error_format() if negotiated else "text/plain"
     if kind == "application/json":
         body = json.dumps({"ok": False, "status": status, "error": title, "message": message}, ensure_ascii=False)
         response = Response(body, status=status, content_type="application/json; charset=utf-8")
@@ -123,7 +147,7 @@ def render(status: int, title: str, message: str, headers: dict[str, str] | None
 def init_app(app: Flask) -> None:
     @app.errorhandler(PublisherError)
     def _ours(exc: PublisherError):
-        return render(exc.status, exc.title, exc.message, exc.headers)
+        return render(exc.status, exc.title, exc.message, exc.headers, getattr(exc, "negotiated", True))
 
     @app.errorhandler(HTTPException)
     def _werkzeug(exc: HTTPException):

@@ -7,7 +7,11 @@ same files serve ``http://127.0.0.1:5000/`` locally and the public ``--base-uri`
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+
+import pyoxigraph as ox
 
 # Our own namespaces, relative to the base. Each path segment is a route of the server.
 OWN_PREFIXES: dict[str, str] = {
@@ -27,6 +31,7 @@ OWN_PREFIXES: dict[str, str] = {
     "event": "id/event/",
     "interval": "id/interval/",
     "instant": "id/instant/",
+    "geometry": "id/geometry/",
     "src": "source/",
     "passage": "source/mednarodno-sodelovanje/",
     "ljs": "shapes/",
@@ -50,6 +55,7 @@ VOCAB_PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
     "oa": "http://www.w3.org/ns/oa#",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "geo": "http://www.opengis.net/ont/geosparql#",
     "sh": "http://www.w3.org/ns/shacl#",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
     "vann": "http://purl.org/vocab/vann/",
@@ -64,6 +70,16 @@ VOCAB_PREFIXES: dict[str, str] = {
     "euft": "http://publications.europa.eu/resource/authority/file-type/",
     "euar": "http://publications.europa.eu/resource/authority/access-right/",
     "eufreq": "http://publications.europa.eu/resource/authority/frequency/",
+}
+
+# Prefixes a query may use without declaring them, besides all of the above. `geo:` is GeoSPARQL (as in
+# most GeoSPARQL queries, and in our data); `geosparql:` is the same namespace under its spelt-out name,
+# `geof:` its functions, and `wgs84:` the older W3C Basic Geo vocabulary (whose usual prefix, `geo:`, is
+# taken). They are for queries only: files and serialisers keep one prefix per namespace.
+QUERY_ONLY_PREFIXES: dict[str, str] = {
+    "geosparql": "http://www.opengis.net/ont/geosparql#",
+    "geof": "http://www.opengis.net/def/function/geosparql/",
+    "wgs84": "http://www.w3.org/2003/01/geo/wgs84_pos#",
 }
 
 # Namespaces whose links count as external links (linksets in VoID).
@@ -111,6 +127,10 @@ class Namespaces:
         out.update(VOCAB_PREFIXES)
         return out
 
+    def predeclared(self) -> dict[str, str]:
+        """The prefixes every /sparql query may use without a PREFIX line (its own PREFIX lines win)."""
+        return {**self.prefixes(), **QUERY_ONLY_PREFIXES}
+
     def sparql_prologue(self) -> str:
         return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in self.prefixes().items())
 
@@ -123,3 +143,56 @@ class Namespaces:
 
     def iri_of(self, path: str) -> str:
         return self.base + path.lstrip("/")
+
+
+# What SPARQL's IRIREF and RFC 3987 both exclude (controls, space, <>"{}|^`\\), and a '%' that starts no escape.
+# Only to say *where* an IRI is wrong: whether it is one is Oxigraph's parser's call (`iri_problem`).
+_EXCLUDED = re.compile(r'[\x00-\x20\x7f<>"{}|^`\\\ud800-\udfff]')
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def quoted(value: str, limit: int = 200) -> str:
+    """A value from a request, shown in a message: in quotes, control characters escaped, at most `limit`
+    characters (a request may carry kilobytes, a message should not), and always encodable as UTF-8."""
+    shown = json.dumps(value[:limit], ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
+    return shown + ("…" if len(value) > limit else "")
+
+
+def iri_problem(value: str, base: str = "") -> str | None:
+    """Why `base + value` is not an absolute IRI, in words a client can act on (positions count in `value`);
+    None when it is one.
+
+    Every IRI that reaches a query or a header is checked here first: a SPARQL text built around a string
+    that is not an IRI is a syntax error in our own query, and Oxigraph's own error text is for us, not
+    for the client.
+    """
+    try:
+        ox.NamedNode(base + value)
+        return None
+    except ValueError:  # (UnicodeEncodeError, for a lone surrogate, is one)
+        pass
+    found = _EXCLUDED.search(value)
+    if found:
+        return _bad_character(found.group(), found.start() + 1)
+    found = _BAD_PERCENT.search(value)
+    if found:
+        return f"the '%' at position {found.start() + 1} does not start a %XX escape (two hexadecimal digits)"
+    for position, char in enumerate(value, 1):
+        if not char.isascii() and _rejected("http://x/" + char):
+            return _bad_character(char, position)
+    if not base and not _SCHEME.match(value):
+        return "it is not an absolute IRI (one starts with a scheme, like http://)"
+    return "it is not a valid IRI"
+
+
+def _bad_character(char: str, position: int) -> str:
+    return f"the character {quoted(char)} (U+{ord(char):04X}) at position {position} cannot appear in an IRI"
+
+
+def _rejected(iri: str) -> bool:
+    try:
+        ox.NamedNode(iri)
+        return False
+    except ValueError:
+        return True

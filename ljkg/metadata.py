@@ -4,7 +4,8 @@ Every resource is an IRI (no blank nodes), so the server can dereference each on
 ``dataset`` (void:Dataset = dcat:Dataset), ``dataset/partition/{class,property}/<slug>``,
 ``dataset/linkset/<slug>``, ``dataset/target/<slug>``, ``dataset/distribution/<suffix>``,
 ``dataset/dump.<suffix>``, ``dataset/contact``, ``dataset/temporal``, ``catalogue``, ``sparql`` (sd:Service =
-dcat:DataService), ``sparql/dataset``, ``sparql/default-graph`` and ``sparql/named-graph/<folder>``.
+dcat:DataService), ``sparql/dataset``, ``sparql/default-graph``, ``sparql/named-graph/<folder>`` and
+``sparql/prefix/<name>`` (the prefixes every query may use undeclared, as SHACL's sh:declare states them).
 The EU vocabulary terms we use are typed and labelled here as the DCAT-AP shapes demand (skos:Concept in
 their scheme, plus the class DCAT-AP expects as range).
 """
@@ -32,6 +33,8 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+XSD_ANYURI = URIRef("http://www.w3.org/2001/XMLSchema#anyURI")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 EU = "http://publications.europa.eu/resource/authority/"
@@ -350,6 +353,19 @@ def _service(g: Graph, ns: Namespaces, settings: Settings, union_count: int,
         if graph_counts and folder in graph_counts:
             g.add((graph_iri, VOID.triples, Literal(graph_counts[folder])))
         g.add((sd_dataset, SD.namedGraph, named))
+    _predeclared(g, ns, sparql)
+
+
+def _predeclared(g: Graph, ns: Namespaces, sparql: URIRef) -> None:
+    """The predeclared prefixes, in SHACL's vocabulary for prefix declarations (sh:declare, sh:prefix,
+    sh:namespace): the one standard term for "this name stands for this namespace" that a client can read
+    without knowing us (the service description vocabulary has none)."""
+    for name, iri in sorted(ns.predeclared().items()):
+        declaration = _describe(g, URIRef(ns.iri_of(f"sparql/prefix/{name}")), (SH.PrefixDeclaration,),
+                                (f"Prefix {name}:", f"Predpona {name}:"))
+        g.add((declaration, SH.prefix, Literal(name)))
+        g.add((declaration, SH.namespace, Literal(iri, datatype=XSD_ANYURI)))
+        g.add((sparql, SH.declare, declaration))
 
 
 def build_metadata(namespaces: Namespaces, published: Graph, version: str, releases: Releases,

@@ -22,7 +22,7 @@ from .iris import Namespaces
 from .jsonld import JsonLd
 from .search import SearchIndex, candidate_folders, collect, open_index
 from .settings import Settings
-from .sparql import Limits, answer, evaluate
+from .sparql import answer, evaluate, limits_of
 from .store.base import Store
 from .store.oxigraph import OxigraphStore, fill
 from .store.remote import RemoteStore
@@ -117,7 +117,7 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
     namespaces = Namespaces(settings.base)
     jsonld = JsonLd(namespaces, settings.data_root / "ontology" / "context" / "v1.jsonld")
     metadata_iri = metadata_graph_iri(namespaces)
-    limits = Limits(settings.row_limit, settings.allow_remote)
+    limits = limits_of(settings)
     prefixes = namespaces.prefixes()
     store: Store
     if settings.store and settings.sparql_backend:
@@ -126,7 +126,7 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
         try:
             if settings.sparql_backend:
                 store = RemoteStore(settings.sparql_backend, namespaces.base, settings.query_timeout, limits,
-                                    connections=max(4, settings.workers))
+                                    connections=max(4, settings.workers), predeclared=namespaces.predeclared())
                 store.bind_answer(partial(_shape, limits=limits, jsonld=jsonld, prefixes=prefixes))
                 store.check_dataset(namespaces.dataset)
             else:
@@ -169,11 +169,11 @@ def start_query_processes(pub: Publication) -> None:
     """
     if isinstance(pub.store, OxigraphStore):
         settings, namespaces = pub.settings, pub.namespaces
-        limits = Limits(settings.row_limit, settings.allow_remote)
+        limits = limits_of(settings)
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
-                            prefixes=namespaces.prefixes())
+                            prefixes=namespaces.prefixes(), predeclared=namespaces.predeclared())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,
-                            settings.query_memory * 2**20)
+                            settings.query_memory * 2**20, settings.query_reserved)
 
 
 def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | None, Outcome]:
@@ -203,8 +203,8 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _evaluate(store, job, *, base, limits, jsonld, prefixes):
-    return evaluate(store, job, base, limits, jsonld, prefixes)
+def _evaluate(store, job, *, base, limits, jsonld, prefixes, predeclared):
+    return evaluate(store, job, base, limits, jsonld, prefixes, predeclared)
 
 
 def _shape(result, job, *, limits, jsonld, prefixes):

@@ -11,6 +11,19 @@ unless one had already run longer than the time it has left: run again, it would
 kill the queries beside it there (bench/README.md, "Restarts"). To have few such queries, a new query goes
 to a process that runs no long query while there is one with an idle thread.
 
+A process that dies of anything else (a crash inside the engine, such as a stack overflow on a deeply nested
+query; SIGKILL from outside; the OOM killer) is treated the same way: its queries start again elsewhere and
+it is replaced. Which query killed it can only be inferred. After a crash of the engine (a signal other than
+SIGKILL) the queries that were running in it run again one at a time, each where the fewest queries run: the
+one that crashes a process while alone in it is refused with a 503 saying so (it would only take more
+processes down), the others are answered. SIGKILL comes from outside (`kill -9`, the OOM killer) and blames
+no query: they all run again at once; only a query under which three processes died is refused.
+
+So that slow queries cannot hold every thread a cheap query could use, `reserved` threads run in a process
+of their own, taken only when no other thread is idle: a query still running there after DEMOTE_AFTER makes
+way (that process is killed and replaced; what else ran in it had run less than DEMOTE_AFTER and starts again)
+and waits for one of the other threads (docs/fairness.md).
+
 A query still running after DEMOTE_AFTER is moved to the lowest CPU priority until it answers, so that
 cheap queries arriving meanwhile overtake it instead of sharing the cores with it evenly. Its thread
 gets its priority back afterwards, which the kernel allows only with CAP_SYS_NICE or a large enough
@@ -30,7 +43,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 from . import errors
@@ -89,8 +102,15 @@ class _Process:
     process: mp.Process
     threads: int
     resident_at_start: int  # bytes; what it grows beyond this counts against the memory limit
-    dead: bool = False  # killed by us: the queries it was running start again elsewhere
+    dead: bool = False  # killed by us, or died: the queries it was running start again elsewhere
     long_queries: int = 0  # running past DEMOTE_AFTER: any of them may time out and take the others with it
+    running: int = 0  # queries sent to it and not answered yet
+    suspects: int = 0  # of those, queries that were running in a process that died: new ones keep away
+    crashed: bool = False  # died without our doing (dead is set too)
+    running_at_death: int = 0
+    exit_signal: int | None = None  # what it died of, once `examined` is set
+    examined: threading.Event = field(default_factory=threading.Event)
+    reserved: bool = False  # its threads are kept for short queries: one still running after DEMOTE_AFTER makes way
 
     def grown(self) -> int:
         """Bytes of memory it has added since it started (a negative number once it is gone).
@@ -123,12 +143,42 @@ class _Retry(Exception):
         self.ran = ran  # seconds it had run there
 
 
+class _Crashed(Exception):
+    """The query's process died without our doing while the query ran in it."""
+
+    def __init__(self, ran: float, alone: bool, exit_signal: int | None) -> None:
+        super().__init__(ran, alone, exit_signal)
+        self.ran = ran
+        self.alone = alone  # no other query was running there: if the process crashed by itself, this one did it
+        self.exit_signal = exit_signal
+
+    def blames(self, deaths: int) -> bool:
+        """Whether the query is the likely cause, after the `deaths`-th process it was running in died.
+
+        A process that crashed by itself (SIGSEGV, SIGABRT, ...) with this query alone in it was crashed by
+        it. SIGKILL comes from outside (`kill -9`, the OOM killer), so it proves nothing about one query; a
+        query is blamed only when three processes died under it."""
+        if self.alone and self.exit_signal != signal.SIGKILL:
+            return True
+        return deaths >= 3
+
+    @property
+    def isolate(self) -> bool:
+        """Whether it should run again on its own: the engine crashed, and it was one of several queries."""
+        return self.exit_signal != signal.SIGKILL
+
+
+class _MakeWay(Exception):
+    """The query ran past DEMOTE_AFTER in a thread kept for short ones: it runs again in a general thread."""
+
+
 class _OverMemory(Exception):
     """The query's process went over the memory limit while it ran (and was killed)."""
 
 
 class QueryPool:
-    """`size` query threads spread over `processes` forked processes (at most one process per thread).
+    """`size` query threads spread over `processes` forked processes (at most one process per thread), and
+    `reserved` more in one process, for short queries.
 
     `memory_limit` (bytes, 0 for none) bounds what a query process may grow by while a long query runs
     in it (what earlier queries left behind, such as a disk store's block cache, does not count); past it
@@ -136,7 +186,7 @@ class QueryPool:
     limit there as well is refused (the first time it may have been a query beside it)."""
 
     def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1,
-                 memory_limit: int = 0) -> None:
+                 memory_limit: int = 0, reserved: int = 0) -> None:
         self._evaluator = evaluator
         self._timeout = timeout
         self._memory_limit = memory_limit
@@ -146,10 +196,13 @@ class QueryPool:
         self._idle_changed = threading.Condition(self._lock)
         self._fds = threading.Lock()  # held while pipe ends are closed, and while a child is forked
         self._slots: list[_Slot] = []  # every slot whose pipe end is open here
+        self._isolated = threading.Lock()  # held while a query that may have crashed the engine runs again
         # The kernel kills a query process when the thread that forked it ends (die_with_parent), so every
         # fork happens in this one long-lived thread, never in a request thread.
         self._forker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-process-forker")
-        self.killed = 0
+        self.killed = 0  # processes we stopped (time or memory limit)
+        self.crashed = 0  # processes that died without our doing
+        self.made_way = 0  # queries moved out of a thread kept for short ones
         self.query_niceness = min(LOWEST_PRIORITY, os.getpriority(os.PRIO_PROCESS, 0) + QUERY_NICENESS)
         self.demotes = self._may_demote()
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
@@ -157,6 +210,8 @@ class QueryPool:
         processes = max(1, min(processes, size))
         for index in range(processes):
             self._start(size // processes + (1 if index < size % processes else 0))
+        if reserved > 0:
+            self._start(reserved, reserved=True)
 
     def pids(self) -> list[int]:
         """The live query processes."""
@@ -164,11 +219,11 @@ class QueryPool:
             hosts = {id(s.host): s.host for s in self._slots if not s.host.dead}
         return [h.process.pid for h in hosts.values()]
 
-    def _start(self, threads: int) -> None:
+    def _start(self, threads: int, reserved: bool = False) -> None:
         """Fork a query process with `threads` query threads and make them available."""
-        self._forker.submit(self._fork, threads).result()
+        self._forker.submit(self._fork, threads, reserved).result()
 
-    def _fork(self, threads: int) -> None:
+    def _fork(self, threads: int, reserved: bool) -> None:
         """(Only in the forker thread: one fork at a time.) A child that cannot report its threads is killed
         and forked again, so the pool never loses its threads."""
         for attempt in range(1, 4):
@@ -193,7 +248,7 @@ class QueryPool:
                     parent.close()
         else:
             raise RuntimeError("could not start a query process three times in a row")
-        host = _Process(process, threads, 0)
+        host = _Process(process, threads, 0, reserved=reserved)
         host.resident_at_start = max(0, host.grown())
         slots = [_Slot(host, parent, thread_id) for (parent, _), thread_id in zip(pipes, thread_ids, strict=True)]
         with self._lock:
@@ -230,7 +285,7 @@ class QueryPool:
             os.kill(host.process.pid, signal.SIGKILL)
         host.process.join(timeout=5)
         self.killed += 1
-        self._start(host.threads)
+        self._start(host.threads, host.reserved)
 
     def _forget(self, slot: _Slot) -> None:
         with self._fds, self._lock:  # (closed between a fork and its list of inherited ends, the number could
@@ -242,18 +297,30 @@ class QueryPool:
             self._idle.append(slot)
             self._idle_changed.notify()
 
-    def _take(self, deadline: float) -> _Slot:
+    def _take(self, deadline: float, suspect: bool = False, general: bool = False) -> _Slot:
         """An idle thread, preferably in a process running no long query: if a long query there times out,
-        the process is killed and whatever else runs in it is lost (and started again)."""
+        the process is killed and whatever else runs in it is lost (and started again). New queries keep away
+        from the queries of a process that died (one of them may crash this one too); those go where the
+        fewest queries run, so the next death tells more about which of them is the cause. The threads kept
+        for short queries are taken last, and never by a query known to be long (`general`)."""
+        if suspect:
+            def preference(s: _Slot) -> tuple:
+                return not s.host.dead, s.host.reserved, s.host.suspects, s.host.running
+        else:
+            def preference(s: _Slot) -> tuple:
+                return not s.host.dead, s.host.reserved, s.host.suspects, s.host.long_queries
+
+        def usable() -> list[_Slot]:
+            return [s for s in self._idle if not (general and s.host.reserved and not s.host.dead)]
         while True:
             with self._idle_changed:
-                while not self._idle:
+                while not (candidates := usable()):
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise errors.ServiceBusy(f"all query processes are busy; no slot freed within "
                                                  f"{self._timeout:g} s, try again later")
                     self._idle_changed.wait(left)
-                slot = min(self._idle, key=lambda s: (not s.host.dead, s.host.long_queries))
+                slot = min(candidates, key=preference)
                 self._idle.remove(slot)
             if not slot.host.dead:
                 return slot
@@ -261,10 +328,28 @@ class QueryPool:
 
     def run(self, job: QueryJob) -> Answer:
         deadline = time.monotonic() + self._timeout
-        over_memory = 0
+        over_memory = deaths = 0
+        isolate = general = False
         while True:
             try:
-                status, payload = self._run_once(job, self._take(deadline), deadline)
+                if isolate:  # one such query at a time, so the next crash names its cause
+                    status, payload = self._run_isolated(job, deadline)
+                else:
+                    status, payload = self._run_once(job, self._take(deadline, deaths > 0, general), deadline,
+                                                     suspect=deaths > 0)
+            except _MakeWay:
+                self.made_way += 1
+                general = True
+                continue
+            except _Crashed as exc:
+                deaths += 1
+                if exc.blames(deaths):
+                    raise self._crashed(deaths, exc.exit_signal) from None
+                left = deadline - time.monotonic()
+                if left <= max(exc.ran, 0.05):
+                    raise self._cannot_restart(exc.ran, left, "its process died") from None
+                isolate = isolate or exc.isolate
+                continue
             except _Retry as exc:
                 left = deadline - time.monotonic()
                 if left <= max(exc.ran, 0.05):
@@ -281,42 +366,108 @@ class QueryPool:
                 return payload
             raise errors.rebuild(*payload)
 
-    def _run_once(self, job: QueryJob, slot: _Slot, deadline: float) -> tuple[str, object]:
+    def _run_isolated(self, job: QueryJob, deadline: float) -> tuple[str, object]:
+        """Run a query that was beside another when the engine crashed, while no other such query runs, in
+        the process running the fewest queries (new queries keep away from it meanwhile)."""
+        if not self._isolated.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise errors.ServiceBusy("the query's process crashed, and the queries that were running beside it "
+                                     "run again one at a time; its turn did not come within the time limit: "
+                                     "try again", retry_after=1)
+        try:
+            return self._run_once(job, self._take(deadline, suspect=True, general=True), deadline, suspect=True)
+        finally:
+            self._isolated.release()
+
+    def _run_once(self, job: QueryJob, slot: _Slot, deadline: float, suspect: bool = False) -> tuple[str, object]:
+        host = slot.host
         sent = time.monotonic()
         remaining = max(0.05, deadline - sent)
+        with self._lock:  # (counted before it is sent: it may kill the process at once)
+            host.running += 1
+            host.suspects += suspect
         try:
             slot.conn.send(job)
+        except OSError:  # it died while this thread was idle: the query never reached it
+            with self._lock:
+                host.running -= 1
+                host.suspects -= suspect
+            self._forget(slot)
+            self._examine(host)
+            raise _Retry(0.0) from None
+        try:
             outcome = self._wait(slot, remaining)
             if outcome != "answered":
-                self._kill(slot.host)
+                self._kill(host)
                 self._forget(slot)
+                if outcome == "make way":
+                    raise _MakeWay()
                 raise self._timed_out() if outcome == "timeout" else _OverMemory()
             answer = slot.conn.recv()
         except (EOFError, OSError):
             self._forget(slot)
-            if slot.host.dead:  # killed for another query's sake
-                raise _Retry(time.monotonic() - sent) from None
-            self._kill(slot.host)
-            raise errors.rebuild(500, "Internal Server Error", "the query process died", {}) from None
+            ran = time.monotonic() - sent
+            death = self._examine(host)
+            if death is None:  # killed by us for another query's sake
+                raise _Retry(ran) from None
+            raise _Crashed(ran, *death) from None
+        finally:
+            with self._lock:
+                host.running -= 1
+                host.suspects -= suspect
         if slot.stuck_low:
-            self._kill(slot.host)
+            self._kill(host)
             self._forget(slot)
         else:
             self._release(slot)
         return answer
+
+    def _examine(self, host: _Process) -> tuple[bool, int | None] | None:
+        """Whether the process died by itself (then: was one query running alone in it, and the signal it died
+        of), or None when we killed it. The first of its threads to find it dead replaces it."""
+        with self._lock:
+            first = not host.dead
+            if first:
+                host.dead = host.crashed = True
+                host.running_at_death = host.running
+            elif not host.crashed:
+                return None
+        if first:
+            host.process.join(timeout=1)
+            if host.process.exitcode is None:  # (its pipe broke, yet it runs: make it dead)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(host.process.pid, signal.SIGKILL)
+                host.process.join(timeout=5)
+            code = host.process.exitcode
+            host.exit_signal = -code if code is not None and code < 0 else None
+            host.examined.set()
+            self.crashed += 1
+            log.error("query process %d died (%s) with %d queries running; they start again elsewhere",
+                      host.process.pid, _death(code), host.running_at_death)
+            self._start(host.threads, host.reserved)
+        else:
+            host.examined.wait(timeout=10)
+        return host.running_at_death <= 1, host.exit_signal
 
     def _over_memory(self) -> errors.QueryOverMemory:
         return errors.QueryOverMemory(
             f"the query needed more than the {self._memory_limit // 2**20} MiB of memory a query may use and was "
             "stopped; narrow it (LIMIT, more specific patterns, fewer joined variables) and try again")
 
-    def _cannot_restart(self, ran: float, left: float) -> errors.QueryTimeout:
+    def _cannot_restart(self, ran: float, left: float,
+                        why: str = "another query in its process went over the time limit") -> errors.QueryTimeout:
         """A query that had run longer than the time it has left would only time out if started again (and
         take the queries beside it down with it when it does)."""
         return errors.QueryTimeout(
-            f"the query was stopped after {ran:.2f} s because another query in its process went over the time "
-            f"limit; the {max(0.0, left):.2f} s left of its own {self._timeout:g} s limit are too few to run it "
-            "again: try again", retry_after=1)
+            f"the query was stopped after {ran:.2f} s because {why}; the {max(0.0, left):.2f} s left of its own "
+            f"{self._timeout:g} s limit are too few to run it again: try again", retry_after=1)
+
+    @staticmethod
+    def _crashed(deaths: int, exit_signal: int | None) -> errors.QueryCrashed:
+        cause = f" ({signal.Signals(exit_signal).name})" if exit_signal else ""
+        return errors.QueryCrashed(
+            f"the query engine's process died{cause} while this query ran in it, {deaths} time(s), and is not "
+            "given another: the query itself most likely makes the engine fail (very deep nesting of groups, "
+            "parentheses or subqueries, or thousands of BINDs, overflow its stack); simplify it")
 
     def _timed_out(self) -> errors.QueryTimeout:
         return errors.QueryTimeout(
@@ -326,10 +477,13 @@ class QueryPool:
         )
 
     def _wait(self, slot: _Slot, remaining: float) -> str:
-        """"answered", "timeout" or "over memory"; a query still running after DEMOTE_AFTER is demoted
-        and has its process's memory watched until it answers."""
+        """"answered", "timeout", "over memory" or "make way"; a query still running after DEMOTE_AFTER is
+        demoted and has its process's memory watched until it answers, unless it runs in a thread kept for short
+        queries: then it makes way (its process is killed, what else ran there is short and starts again)."""
         if remaining <= DEMOTE_AFTER or slot.conn.poll(DEMOTE_AFTER):
             return "answered" if slot.conn.poll(remaining) else "timeout"
+        if slot.host.reserved:
+            return "make way"
         demoted = self.demotes
         if demoted:
             with contextlib.suppress(ProcessLookupError, PermissionError):  # (it may have just ended)
@@ -370,6 +524,14 @@ class QueryPool:
                 host.process.kill()
                 host.process.join(timeout=2)
         self._forker.shutdown(wait=False)
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "cause unknown"
+    if exitcode < 0:
+        return signal.Signals(-exitcode).name
+    return f"exit status {exitcode}"
 
 
 def may_raise_priority_to(niceness: int) -> bool:

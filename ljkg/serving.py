@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 
+from .connections import BACKLOG, raise_open_file_limit
 from .loading import LoadError
 from .processes import die_with_parent
 from .publication import Publication, StartupRefused, StoreUnavailable, build_publication, start_query_processes
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 def run(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    raise_open_file_limit(settings)
     single = settings.processes <= 1
     pub, failure = _publication(settings, start_queries=single)
     if pub is None:
@@ -79,14 +81,11 @@ def _announce(pub: Publication, settings: Settings) -> None:
 
 def _server(pub: Publication, settings: Settings, sockets: list[socket.socket] | None):
     """The waitress server for our app, on the given sockets or bound to host:port (OSError if it can't)."""
-    from waitress import create_server
-
     from .app import create_app
+    from .connections import create_server
 
     app = create_app(settings, publication=pub)
-    where = {"sockets": sockets} if sockets else {"host": settings.host, "port": settings.port}
-    return create_server(app, threads=settings.workers, ident="ljkg", channel_timeout=60,
-                         clear_untrusted_proxy_headers=True, **where)
+    return create_server(app, settings, sockets)
 
 
 def _cannot_listen(settings: Settings, exc: OSError) -> int:
@@ -97,7 +96,7 @@ def _cannot_listen(settings: Settings, exc: OSError) -> int:
 def _run_processes(settings: Settings, shared: Publication | None) -> int:
     """Bind once, fork N serving processes, and stop them all when one dies or we are told to stop."""
     try:
-        listener = socket.create_server((settings.host, settings.port), backlog=2048)
+        listener = socket.create_server((settings.host, settings.port), backlog=BACKLOG)
     except OSError as exc:
         return _cannot_listen(settings, exc)
     children: list[int] = []

@@ -5,6 +5,7 @@ Precedence is flag > environment variable > default; every default runs.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -44,8 +45,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder keeping each dataset version's validation report and metadata, so a restart on unchanged "
             "files skips SHACL (default: $XDG_CACHE_HOME/ljkg or ~/.cache/ljkg; 'off' disables it)."),
     Setting("search_dir", str, "",
-            "Folder keeping the full-text search index, one file per dataset version (default: beside "
-            "--store DIR as DIR.search, else the cache folder; a temporary folder when neither is writable)."),
+            "Folder keeping the full-text search index, one file per dataset version (default: inside "
+            "--store DIR beside DIR/current, else the cache folder; a temporary folder when neither is writable)."),
     Setting("sparql_backend", str, "",
             "Answer pages and /sparql from this remote SPARQL 1.1 endpoint (its default graph must be the "
             "union of its named graphs; fill it with `ljkg dump --format nquads`; default: none, a local store)."),
@@ -61,9 +62,40 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_memory", int, 256,
             "MiB of memory a query may add to its process while it runs (0: no limit); past it the process is "
             "killed, its queries start again in a fresh one, and one that goes over again gets a 503."),
+    Setting("query_reserved", int, 2,
+            "Query threads kept for short queries (in a process of their own): a query still running there after "
+            "50 ms makes way and waits for one of the --query-workers threads (docs/fairness.md)."),
+    Setting("client_queries", int, 3,
+            "Most /sparql queries one client address may have evaluating at once; past it 429 (0: no limit)."),
+    Setting("trusted_proxy", str, "",
+            "IP address of the reverse proxy whose X-Forwarded-For / Forwarded (last hop) names the client, "
+            "as REMOTE_ADDR for --client-queries and logs; from any other peer those headers are dropped."),
+    Setting("trusted_proxy_header", str, "x-forwarded-for",
+            "Which header the --trusted-proxy sets: x-forwarded-for or forwarded (RFC 7239)."),
     Setting("query_timeout", float, 5.0, "Seconds a /sparql query may run before it is stopped (503)."),
     Setting("row_limit", int, 10000, "Most result rows or triples returned by /sparql (truncation is signalled)."),
     Setting("max_query_length", int, 100_000, "Longest accepted SPARQL query text, in characters."),
+    Setting("max_header_field", int, 4096,
+            "Longest Accept or Accept-Language header accepted, in bytes (longer: 431, before any parsing; "
+            "browsers send under 300)."),
+    Setting("max_body", int, 4 * 1024 * 1024,
+            "Largest request body accepted, in bytes (413 past it: refused by Content-Length before it is read, "
+            "and a chunked body as soon as it streams past)."),
+    Setting("max_header", int, 128 * 1024,
+            "Largest request line plus headers accepted, in bytes (431 past it; a GET query string counts, so "
+            "send longer queries by POST)."),
+    Setting("max_connections", int, 10_000,
+            "Client connections one serving process keeps open at once (idle or slow ones included); past it "
+            "new ones wait in the listen queue. Raised to the open-file limit at start if that is lower."),
+    Setting("client_timeout", float, 20.0,
+            "Seconds a connection may take to deliver a whole request (headers and body), from its first byte "
+            "or from the end of its previous answer; slower or idle connections are closed (slowloris)."),
+    Setting("max_query_depth", int, 100,
+            "Deepest nesting of brackets ((), [], {}) accepted in a SPARQL query; deeper is refused with 400 "
+            "before the engine sees it (Oxigraph crashed from about 850 nested FILTER NOT EXISTS groups)."),
+    Setting("max_query_patterns", int, 500,
+            "Most BIND, OPTIONAL, MINUS, FILTER, UNION, VALUES, GRAPH and SERVICE patterns accepted in a SPARQL "
+            "query; more is refused with 400 (Oxigraph crashed from about 2,600 BINDs in one group)."),
     Setting("incoming_limit", int, 100, "Most incoming links shown in a resource description (the total is counted)."),
     Setting("cache_max_age", int, 300, "Cache-Control max-age, in seconds, for dataset responses."),
     Setting("validation_processes", int, 0,
@@ -76,6 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
+PROXY_HEADERS = ("x-forwarded-for", "forwarded")  # waitress trusts one kind at a time
 
 
 def _coerce(setting: Setting, value: Any) -> Any:
@@ -107,15 +140,38 @@ class Settings:
     query_workers: int = BY_NAME["query_workers"].default
     query_processes: int = BY_NAME["query_processes"].default
     query_memory: int = BY_NAME["query_memory"].default
+    query_reserved: int = BY_NAME["query_reserved"].default
+    client_queries: int = BY_NAME["client_queries"].default
+    trusted_proxy: str = BY_NAME["trusted_proxy"].default
+    trusted_proxy_header: str = BY_NAME["trusted_proxy_header"].default
     query_timeout: float = BY_NAME["query_timeout"].default
     row_limit: int = BY_NAME["row_limit"].default
     max_query_length: int = BY_NAME["max_query_length"].default
+    max_header_field: int = BY_NAME["max_header_field"].default
+    max_body: int = BY_NAME["max_body"].default
+    max_header: int = BY_NAME["max_header"].default
+    max_connections: int = BY_NAME["max_connections"].default
+    client_timeout: float = BY_NAME["client_timeout"].default
+    max_query_depth: int = BY_NAME["max_query_depth"].default
+    max_query_patterns: int = BY_NAME["max_query_patterns"].default
     incoming_limit: int = BY_NAME["incoming_limit"].default
     cache_max_age: int = BY_NAME["cache_max_age"].default
     validation_processes: int = BY_NAME["validation_processes"].default
     allow_invalid: bool = BY_NAME["allow_invalid"].default
     allow_remote: bool = BY_NAME["allow_remote"].default
     extra: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        """A mistyped proxy address stops the start, not a request."""
+        if self.trusted_proxy:
+            try:
+                ipaddress.ip_address(self.trusted_proxy)
+            except ValueError:
+                raise ValueError(f"{BY_NAME['trusted_proxy'].env}: {self.trusted_proxy!r} is not an IP address "
+                                 "(one reverse proxy, as it connects to us)") from None
+        if self.trusted_proxy_header.lower() not in PROXY_HEADERS:
+            raise ValueError(f"{BY_NAME['trusted_proxy_header'].env}: expected one of {', '.join(PROXY_HEADERS)}, "
+                             f"got {self.trusted_proxy_header!r}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -124,6 +124,7 @@ def start_server(store: str = "memory", **overrides) -> tuple[Served, object]:
     from waitress.server import create_server
 
     from ljkg.app import create_app
+    from ljkg.connections import proxy_options
     from ljkg.settings import Settings
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -142,7 +143,7 @@ def start_server(store: str = "memory", **overrides) -> tuple[Served, object]:
             cleanup.insert(0, backend.stop)
             settings = Settings.from_env({}, port=port, sparql_backend=backend.endpoint, **overrides)
     app = create_app(settings)
-    server = create_server(app, sockets=[sock], threads=8)
+    server = create_server(app, sockets=[sock], threads=8, **proxy_options(settings))
     server.closing = threading.Event()
     thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
@@ -192,12 +193,14 @@ def start_oxigraph(folder: Path, timeout: float = 5.0) -> OxigraphServer:
     """
     import requests
 
+    from ljkg.store.layout import served_database
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
     process = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(folder / "oxigraph"), "--bind", f"127.0.0.1:{port}",
+        [binary, "serve-read-only", "--location", str(served_database(folder)), "--bind", f"127.0.0.1:{port}",
          "--timeout-s", str(max(1, round(timeout)))],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     endpoint = f"http://127.0.0.1:{port}/query"

@@ -44,3 +44,85 @@ def test_construct_results_use_the_context(served, http):
     doc = r.json()
     assert doc["@context"] == served.url("context/v1.jsonld")
     assert doc["label"] == {"sl": "Ljubljana", "en": "Ljubljana"}
+
+
+# --- one shape per key, and the published JSON Schema (docs/jsonld.md) -------------------------------------
+
+METADATA_PATHS = ("sparql", "catalogue", "dataset", "graph/", "dataset/", "context/")
+
+
+def _resource_documents(served, http) -> dict[str, dict]:
+    """Every resource of ours that the resource view frames, as JSON-LD."""
+    query = f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{served.url()}')) }}"
+    rows = http.get(served.url("sparql"), params={"query": query},
+                    headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
+    documents = {}
+    for row in rows:
+        iri = row["s"]["value"]
+        path = iri[len(served.url()):]
+        if "#" in iri or path in ("", "ontology") or path.startswith(METADATA_PATHS) or path.endswith(".txt"):
+            continue
+        response = http.get(iri, headers={"Accept": "application/ld+json"})
+        assert response.status_code == 200, iri
+        documents[iri] = response.json()
+    assert len(documents) > 150
+    return documents
+
+
+def _shape(value) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "value" if "@value" in value else "object"
+    return "string" if isinstance(value, str) else type(value).__name__
+
+
+def _key_shapes(node, found: dict) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _key_shapes(item, found)
+    elif isinstance(node, dict) and "@value" not in node:
+        for key, value in node.items():
+            if key in ("@context", "@included"):
+                _key_shapes(value, found)
+                continue
+            found.setdefault(key, set()).add(_shape(value))
+            if not key.startswith("@") and key not in ("label", "prefLabel", "altLabel", "name", "title",
+                                                       "description", "definition", "comment", "unitText",
+                                                       "jobTitle"):
+                _key_shapes(value, found)
+
+
+def test_every_key_has_one_shape_in_every_resource_document(served, http):
+    found: dict[str, set] = {}
+    for document in _resource_documents(served, http).values():
+        _key_shapes(document, found)
+    assert found["sameAs"] == {"array"} and found["derivedFrom"] == {"array"}
+    varying = {key: shapes for key, shapes in found.items() if len(shapes) > 1}
+    assert not varying, varying
+
+
+def test_links_are_full_iris_and_relations_nested(served, http):
+    ljubljana = http.get(served.url("id/place/ljubljana"), headers={"Accept": "application/ld+json"}).json()
+    assert sorted(ljubljana["sameAs"]) == ["http://www.wikidata.org/entity/Q437", "https://sws.geonames.org/3196359/"]
+    assert ljubljana["type"] == ["City"]
+    assert all(link.startswith(served.url("source/")) for link in ljubljana["derivedFrom"])
+    hosting = ljubljana["hostings"][0]
+    assert isinstance(hosting, dict) and hosting["hostCity"] == served.url("id/place/ljubljana")
+    assert all(isinstance(guest, str) for guest in hosting["guest"])
+    labelled = {node["id"]: node for node in ljubljana["@included"]}
+    assert labelled["https://sws.geonames.org/3196359/"]["label"]["en"] == "Ljubljana"
+    assert served.url("source/mednarodno-sodelovanje/s12") in labelled
+
+
+def test_every_resource_document_validates_against_the_published_schema(served, http):
+    import jsonschema
+
+    schema = http.get(served.url("context/v1.schema.json"))
+    assert schema.status_code == 200 and schema.headers["Content-Type"] == "application/schema+json"
+    validator = jsonschema.Draft202012Validator(schema.json())
+    validator.check_schema(schema.json())
+    failures = {iri: [error.message for error in validator.iter_errors(document)][:3]
+                for iri, document in _resource_documents(served, http).items()
+                if not validator.is_valid(document)}
+    assert not failures, failures

@@ -41,7 +41,12 @@ def test_format_parameter_overrides_accept(served, http):
     assert r.headers["Content-Type"].startswith("application/ld+json")
 
 
-def test_unknown_format_parameter_is_406(served, http):
-    r = http.get(served.url("sparql"), params={"query": QUERIES["solutions"], "format": "yaml"})
+def test_unknown_format_parameter_falls_back_to_accept(served, http):
+    r = http.get(served.url("sparql"), params={"query": QUERIES["solutions"], "format": "yaml"},
+                 headers={"Accept": "text/csv"})
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("text/csv")
+    r = http.get(served.url("sparql"), params={"query": QUERIES["solutions"], "format": "yaml"},
+                 headers={"Accept": "image/png"})
     assert r.status_code == 406
     assert "yaml" in r.text

@@ -16,8 +16,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-@pytest.fixture(scope="module")
-def browser():
+def start_chromium(log_requests: bool = False) -> webdriver.Chrome:
+    """Headless Chromium with nothing of its own on the network, so a test sees only what a page asks for;
+    `log_requests` keeps the DevTools log of every request the page makes."""
     assert CHROMIUM and CHROMEDRIVER, \
         "the browser tests need Debian's chromium and chromium-driver (.ci/run installs them)"
     options = webdriver.ChromeOptions()
@@ -26,8 +27,16 @@ def browser():
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"):
         options.add_argument(flag)
+    if log_requests:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_chromium()
     yield driver
     driver.quit()
 

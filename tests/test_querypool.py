@@ -4,7 +4,9 @@ way the kernel does). tests/test_server_launch.py checks real priorities through
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import threading
 import time
 
@@ -231,3 +233,116 @@ def test_many_timeouts_at_once_leave_every_thread_working(pool_of):
         assert all(isinstance(o, errors.QueryTimeout) or o == "slept 0.0" for o in outcomes), outcomes
     assert in_threads(pool, *([0.1] * 8)) == ["slept 0.1"] * 8
     assert len(pool.pids()) == 4
+
+
+# --- a query process that dies: its other queries are answered, the query that killed it is refused ---
+
+def crash_or_sleep(job) -> str:
+    """"crash" kills its process the way a stack overflow inside the engine does (a real SIGSEGV, in the
+    thread of the query); a number sleeps."""
+    if job == "crash":
+        ctypes.string_at(0)
+    return sleep_then_answer(job)
+
+
+def test_a_query_beside_a_crashing_one_is_answered(pool_of):
+    pool = pool_of(crash_or_sleep, size=2, timeout=10, processes=1)
+    first = pool.pids()
+    beside, crasher = in_threads(pool, 0.6, "crash", stagger=0.2)
+    assert beside == "slept 0.6"
+    assert isinstance(crasher, errors.QueryCrashed) and crasher.status == 503
+    assert "Retry-After" not in crasher.headers and "SIGSEGV" in crasher.message
+    assert len(pool.pids()) == 1 and pool.pids() != first
+    assert in_threads(pool, 0.1, 0.1) == ["slept 0.1"] * 2  # every thread works again
+
+
+def test_a_query_crashing_alone_is_refused_at_once(pool_of):
+    pool = pool_of(crash_or_sleep, size=2, timeout=10, processes=2)
+    with pytest.raises(errors.QueryCrashed):
+        pool.run("crash")
+    assert pool.crashed == 1  # no second process sacrificed to make sure
+    assert pool.run(0) == "slept 0"
+
+
+def test_a_query_process_killed_from_outside_loses_no_query(pool_of):
+    pool = pool_of(crash_or_sleep, size=4, timeout=10, processes=1)
+    pid = pool.pids()[0]
+    threading.Timer(0.3, os.kill, (pid, signal.SIGKILL)).start()
+    assert in_threads(pool, 0.8, 0.8, 0.8) == ["slept 0.8"] * 3  # each ran again in the replacement
+    assert pool.crashed == 1 and pool.pids() != [pid]
+
+
+def test_an_idle_process_killed_from_outside_is_replaced_on_first_use(pool_of):
+    pool = pool_of(crash_or_sleep, size=2, timeout=10, processes=2)
+    os.kill(pool.pids()[0], signal.SIGKILL)
+    time.sleep(0.2)
+    assert in_threads(pool, 0.1, 0.1, 0.1, 0.1) == ["slept 0.1"] * 4
+    assert len(pool.pids()) == 2
+
+
+# --- threads kept for short queries ---
+
+def test_a_reserved_thread_answers_a_short_query_while_long_ones_hold_the_others(pool_of):
+    pool = pool_of(sleep_then_answer, size=1, timeout=10, processes=1, reserved=1)
+    started = time.monotonic()
+    long, short = in_threads(pool, 1.0, 0.0, stagger=0.2)
+    assert (long, short) == ("slept 1.0", "slept 0.0")
+    assert pool.made_way == 0 and len(pool.pids()) == 2
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_long_query_in_a_reserved_thread_makes_way_and_is_answered(pool_of):
+    pool = pool_of(sleep_then_answer, size=1, timeout=10, processes=1, reserved=1)
+    reserved = pool.pids()[1]
+    first, second, short = in_threads(pool, 0.6, 0.3, 0.0, stagger=0.2)
+    assert (first, second, short) == ("slept 0.6", "slept 0.3", "slept 0.0")
+    assert pool.made_way == 1 and reserved not in pool.pids()  # killed at DEMOTE_AFTER, replaced
+
+
+# --- the same through the real server: Oxigraph crashed by a deeply nested query, a process killed by kill -9 ---
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"  # a cross join: seconds at this size
+NESTED = "SELECT * WHERE " + "{" * 10000 + "}" * 10000  # overflows the engine's stack (SIGSEGV) today
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.fixture
+def one_query_process():
+    from conftest import start_server, stop_server
+
+    served, server = start_server("memory", query_workers=2, query_processes=1, query_reserved=0,
+                                  query_timeout=20)
+    yield served
+    stop_server(served, server)
+
+
+def post_query(served, query: str):
+    import requests
+
+    return requests.post(served.url("sparql"), data={"query": query}, headers=JSON, timeout=60)
+
+
+def over_http(served):
+    """Something with the pool's `run`, for in_threads, that sends each query to the server instead."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(run=lambda query: post_query(served, query))
+
+
+def test_server_a_query_beside_one_that_crashes_oxigraph_is_answered(one_query_process):
+    pool = one_query_process.pub.store.pool
+    first = pool.pids()
+    slow, nested = in_threads(over_http(one_query_process), SLOW, NESTED, stagger=0.3)
+    assert slow.status_code == 200 and slow.json()["results"]["bindings"][0]["n"]["value"] == "9541921"
+    assert nested.status_code == 503, nested.text
+    assert "simplify it" in nested.json()["message"] and "Retry-After" not in nested.headers
+    assert pool.pids() != first and len(pool.pids()) == 1
+
+
+def test_server_kill_9_of_a_query_process_mid_query_is_no_500(one_query_process):
+    pool = one_query_process.pub.store.pool
+    pid = pool.pids()[0]
+    threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()
+    answers = in_threads(over_http(one_query_process), SLOW, SLOW)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert pool.crashed == 1 and pid not in pool.pids()

@@ -71,8 +71,13 @@ def children_of(pid: int) -> list[int]:
 
 
 def launch(*flags: str, prefix: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
-    """`python server.py --port P FLAGS...` from the project folder, once it answers; (process, base URL)."""
+    """`python server.py --port P FLAGS...` from the project folder, once it answers; (process, base URL).
+
+    Without the reserved query process (`--query-reserved 0`) unless FLAGS name it: these tests count the
+    --query-processes pool; the reserved one is tested in test_querypool, test_fairness and test_connections."""
     port = free_port()
+    if "--query-reserved" not in flags:
+        flags = ("--query-reserved", "0", *flags)
     proc = subprocess.Popen([*prefix, sys.executable, "server.py", "--port", str(port), *flags], cwd=PROJECT_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}/"

@@ -13,6 +13,7 @@ from conftest import TEST_BASE, start_oxigraph, start_server, stop_server
 from ljkg.cli import main
 from ljkg.publication import StoreUnavailable, build_publication
 from ljkg.settings import Settings
+from ljkg.store.layout import served_database
 
 
 def load(*args: str):
@@ -30,7 +31,7 @@ def loaded_store(tmp_path_factory) -> Path:
 def test_load_reports_progress_and_fills_every_graph(loaded_store: Path):
     import pyoxigraph as ox
 
-    store = ox.Store.read_only(str(loaded_store / "oxigraph"))
+    store = ox.Store.read_only(str(served_database(loaded_store)))
     graphs = sorted(g.value for g in store.named_graphs())
     assert graphs == [TEST_BASE + "graph/data", TEST_BASE + "graph/metadata", TEST_BASE + "graph/ontology"]
     report = ox.NamedNode(TEST_BASE + "dataset/validation-report")
@@ -41,10 +42,10 @@ def test_load_reports_progress_and_fills_every_graph(loaded_store: Path):
 def test_load_prints_each_stage(tmp_path: Path):
     result = load("--store", str(tmp_path / "s"), "--cache-dir", "off")  # validated now, not reused
     assert result.exit_code == 0
-    assert "parsed 19 files, 1,463 triples" in result.output
+    assert "parsed 21 files, 1,564 triples" in result.output
     assert "validated with SHACL: conforms" in result.output
     assert "stored icorn.ttl in <http://ljkg.test/graph/data>" in result.output
-    assert result.output.strip().splitlines()[-1].startswith("Loaded 2,6")
+    assert result.output.strip().splitlines()[-1].startswith("Loaded 3,0")
 
 
 def test_load_refuses_invalid_data_and_writes_nothing(copy: Path, tmp_path: Path):
@@ -54,7 +55,7 @@ def test_load_refuses_invalid_data_and_writes_nothing(copy: Path, tmp_path: Path
     result = load("--data", str(copy), "--store", str(tmp_path / "s"))
     assert result.exit_code == 1
     assert "does not conform" in result.output and "GuestShape-name" in result.output
-    assert not (tmp_path / "s" / "oxigraph").exists()
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
 
 
 def test_load_keeps_an_existing_store_unless_replace(loaded_store: Path, tmp_path: Path):
@@ -63,7 +64,8 @@ def test_load_keeps_an_existing_store_unless_replace(loaded_store: Path, tmp_pat
     again = load("--store", str(folder))
     assert again.exit_code == 2 and "--replace" in again.output
     assert load("--store", str(folder), "--replace").exit_code == 0
-    assert sorted(p.name for p in folder.iterdir()) == ["oxigraph"]  # no staging folder left behind
+    assert sorted(p.name for p in folder.iterdir()) == ["current", "versions"]  # no staging link left behind
+    assert [p.name for p in (folder / "versions").iterdir()] == [served_database(folder).name]  # old one removed
 
 
 def test_load_without_store_is_a_usage_error():

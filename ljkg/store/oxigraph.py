@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,9 +20,9 @@ import pyoxigraph as ox
 
 from ..querypool import QueryPool
 from ..sparql import Answer, QueryJob
+from .layout import hold_served, reached, replace_version
 
 Progress = Callable[[str], None]
-DATABASE_FOLDER = "oxigraph"  # inside --store DIR, so `oxigraph serve --location DIR/oxigraph` can serve it too
 
 
 def fill(store: ox.Store, files: dict[str, list[Path]], base: str, extra_graphs: dict[str, bytes],
@@ -48,32 +47,34 @@ def fill(store: ox.Store, files: dict[str, list[Path]], base: str, extra_graphs:
     return store
 
 
-def database_path(folder: str | Path) -> Path:
-    return Path(folder) / DATABASE_FOLDER
-
-
 class OxigraphStore:
     """One Oxigraph store: `memory` (ox.Store()) or `disk` (a directory prepared by `ljkg load`)."""
 
-    def __init__(self, store: ox.Store, base: str, name: str = "memory", path: Path | None = None) -> None:
+    def __init__(self, store: ox.Store, base: str, name: str = "memory", path: Path | None = None,
+                 held: int | None = None) -> None:
         self.store = store
         self.base = base
         self.name = name
         self.path = path
+        self.held = held  # a descriptor with a shared lock on `path`: no `ljkg load --replace` removes it
         self.pool: QueryPool | None = None
 
     @classmethod
     def open_read_only(cls, folder: str | Path, base: str) -> OxigraphStore:
-        path = database_path(folder)
-        if not path.is_dir():
-            raise OSError(f"{folder}: no Oxigraph database in {path}; fill it first with `ljkg load --store {folder}`")
-        return cls(ox.Store.read_only(str(path)), base, "disk", path)
+        """The version `folder` serves now (see layout.py), kept by this process until close() even when a
+        load swaps a new one in: a restart picks that one up."""
+        path, held = hold_served(folder)
+        try:
+            return cls(ox.Store.read_only(str(path)), base, "disk", path, held)
+        except BaseException:
+            os.close(held)
+            raise
 
     def start_pool(self, evaluate: Callable, size: int, timeout: float, processes: int = 1,
-                   memory_limit: int = 0) -> None:
+                   memory_limit: int = 0, reserved: int = 0) -> None:
         """Fork the query processes now, while the server is still single-threaded."""
         self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout, processes,
-                              memory_limit)
+                              memory_limit, reserved)
 
     def _child_store(self) -> ox.Store:
         if self.path is None:
@@ -98,6 +99,9 @@ class OxigraphStore:
     def close(self) -> None:
         if self.pool:
             self.pool.close()
+        if self.held is not None:
+            os.close(self.held)
+            self.held = None
 
 
 _REOPENED: dict[tuple[str, int], ox.Store] = {}
@@ -135,25 +139,22 @@ def from_files(loaded) -> ox.Store:
 
 def write_directory(folder: str | Path, files: dict[str, list[Path]], base: str, extra_graphs: dict[str, bytes],
                     progress: Progress | None = None, replace: bool = False) -> int:
-    """Fill a new on-disk store beside any old one, then swap it in; return its quad count.
+    """Fill a new version of the on-disk store beside the served one, then swap it in; return its quad count.
 
-    The old database stays whole until the new one is complete, so a failed load publishes nothing.
+    The served version stays whole until the new one is complete and the swap is one rename (layout.py), so
+    a load that fails or is killed at any point leaves a store to serve.
     """
-    folder = Path(folder)
-    target = database_path(folder)
-    if target.exists() and not replace:
-        raise FileExistsError(f"{target} already holds a store; add --replace to overwrite it")
-    staging = folder / (DATABASE_FOLDER + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    store = ox.Store(str(staging))
-    fill(store, files, base, extra_graphs, progress)
-    store.optimize()
-    count = len(store)
-    store.flush()
-    del store
-    gc.collect()  # closes the database (pyoxigraph has no close())
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
-    return count
+    say = progress or (lambda _message: None)
+
+    def write(path: Path) -> int:
+        store = ox.Store(str(path))
+        fill(store, files, base, extra_graphs, progress)
+        reached("write", say)
+        store.optimize()
+        count = len(store)
+        store.flush()
+        del store
+        gc.collect()  # closes the database (pyoxigraph has no close())
+        return count
+
+    return replace_version(folder, write, replace=replace, progress=progress)

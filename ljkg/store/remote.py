@@ -13,13 +13,13 @@ chose a dataset itself (protocol parameters, or FROM / FROM NAMED in the query).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import urllib3
 
-from .. import errors
+from .. import errors, sparql_tokens
 from ..sparql import Answer, Limits, QueryJob, guard, names_its_dataset
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -31,8 +31,10 @@ class RemoteStore:
     name = "remote"
 
     def __init__(self, endpoint: str, base: str, timeout: float, limits: Limits,
-                 shape: Callable | None = None, connections: int = 16) -> None:
+                 shape: Callable | None = None, connections: int = 16,
+                 predeclared: Mapping[str, str] | None = None) -> None:
         self.endpoint = endpoint
+        self.predeclared = dict(predeclared or {})
         self.base = base
         self.limits = limits
         self.timeout = timeout
@@ -70,12 +72,14 @@ class RemoteStore:
 
     def sparql(self, job: QueryJob) -> Answer:
         guard(job.query, self.limits)
-        check_syntax(job.query, self.base)
+        check_syntax(job.query, self.base, self.predeclared)
+        query = job.query
+        prologue = prologue_for(query, self.predeclared)
         if job.default_graphs or job.named_graphs or not names_its_dataset(job.query):
-            response = self._post(job.query, ACCEPT_ANY, job.default_graphs or self.graphs,
-                                  job.named_graphs or self.graphs)
+            response = self._post(query, ACCEPT_ANY, job.default_graphs or self.graphs,
+                                  job.named_graphs or self.graphs, prologue)
         else:  # FROM / FROM NAMED in the query pick its dataset
-            response = self._post(job.query, ACCEPT_ANY, (), ())
+            response = self._post(query, ACCEPT_ANY, (), (), prologue)
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         shaped = None
         try:
@@ -103,8 +107,10 @@ class RemoteStore:
         self._shape = shape
 
     def _post(self, query: str, accept: str, default_graphs: tuple[str, ...] = (),
-              named_graphs: tuple[str, ...] = ()) -> urllib3.BaseHTTPResponse:
-        fields = [("query", f"BASE <{self.base}>\n{query}")]
+              named_graphs: tuple[str, ...] = (), prologue: str = "") -> urllib3.BaseHTTPResponse:
+        # one line before the user's text, whatever the prologue holds (the backend's own messages are
+        # off by that line; syntax errors are found by check_syntax first, with the user's positions)
+        fields = [("query", f"BASE <{self.base}>{prologue}\n{query}")]
         fields += [("default-graph-uri", g) for g in default_graphs]
         fields += [("named-graph-uri", g) for g in named_graphs]
         try:
@@ -137,10 +143,25 @@ class RemoteStore:
         self._http.clear()
 
 
-def check_syntax(query: str, base: str) -> None:
+def prologue_for(query: str, predeclared: Mapping[str, str]) -> str:
+    """PREFIX declarations, on one line, for the predeclared prefixes the query does not declare itself.
+
+    The engine behind us knows nothing of our predeclared prefixes, so they travel in the text; a prefix
+    the query declares is left out rather than declared twice, since engines differ on redeclaration.
+    """
+    own = set()
+    before = ""
+    for kind, text, _ in sparql_tokens.tokens(query):
+        if kind == "pname" and before == "PREFIX":
+            own.add(text[:-1])
+        before = text.upper() if kind == "word" else ""
+    return "".join(f" PREFIX {name}: <{iri}>" for name, iri in predeclared.items() if name not in own)
+
+
+def check_syntax(query: str, base: str, predeclared: Mapping[str, str] | None = None) -> None:
     """Parse the query here first, so a syntax error names the same line and column on every store."""
     try:
-        ox.Store().query(query, base_iri=base)
+        ox.Store().query(query, base_iri=base, prefixes=dict(predeclared or {}))
     except SyntaxError as exc:
         raise errors.QuerySyntaxError.from_parser(exc) from None
     except (OSError, ValueError):

@@ -9,8 +9,8 @@ from flask import Response, request
 from .. import formats
 from ..app import publication
 from ..formats import Format
-from ..http_headers import set_validators
-from ..negotiation import choose
+from ..http_headers import header_uri, set_validators
+from ..negotiation import choose, format_override
 from ..serialize import graph_bytes
 
 
@@ -18,14 +18,16 @@ def negotiate(offered: tuple[Format, ...], suffix_format: Format | None = None) 
     """The format for this request and whether it was negotiated (then the response varies on Accept)."""
     if suffix_format is not None:
         return suffix_format, False
-    override = request.args.get("format")
-    return choose(request.headers.get("Accept"), offered, override), not override
+    override = format_override(request.args)
+    named = formats.by_name(override, offered) if override else None  # a name this response does not know
+    return named or choose(request.headers.get("Accept"), offered, override), named is None  # falls to Accept
 
 
 def alternates(path: str, offered: tuple[Format, ...]) -> str:
-    """Link: rel=alternate for each representation, always under the public base."""
+    """Link: rel=alternate for each representation, always under the public base (as URIs: see header_uri)."""
     base = publication().namespaces.base
-    return ", ".join(f'<{base}{path}.{f.suffix}>; rel="alternate"; type="{f.media_type}"' for f in offered)
+    return ", ".join(f'<{header_uri(f"{base}{path}.{f.suffix}")}>; rel="alternate"; type="{f.media_type}"'
+                     for f in offered)
 
 
 def graph_response(
@@ -52,7 +54,7 @@ def graph_response(
         response.vary.add("Accept")
         if fmt.suffix and status == 200:  # (html_path: when the page is another resource's own)
             located = html_path if fmt is formats.HTML and html_path else path
-            response.headers["Content-Location"] = f"{pub.namespaces.base}{located}.{fmt.suffix}"
+            response.headers["Content-Location"] = header_uri(f"{pub.namespaces.base}{located}.{fmt.suffix}")
     response.headers["Link"] = alternates(path, offered)
     if fmt is formats.HTML:
         response.vary.add("Accept-Language")

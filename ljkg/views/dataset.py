@@ -37,6 +37,17 @@ def context(version: str):
     return set_validators(response, pub.version, pub.modified, "context")
 
 
+@bp.route("/context/<version>.schema.json", methods=["GET", "HEAD"])
+def context_schema(version: str):
+    """The JSON Schema of a framed resource document (docs/jsonld.md)."""
+    pub = publication()
+    if pub.jsonld.schema_url != pub.namespaces.base + f"context/{version}.schema.json":
+        abort(404, description=f"no JSON Schema for context version {version!r}; the current one is "
+                               f"{pub.jsonld.schema_url}")
+    response = Response(pub.jsonld.schema_bytes, content_type="application/schema+json")
+    return set_validators(response, pub.version, pub.modified, "context-schema")
+
+
 @bp.route("/dataset/dump.<suffix>", methods=["GET", "HEAD"])
 def dump_file(suffix: str):
     pub = publication()

@@ -11,10 +11,11 @@ from flask import Blueprint, Response, render_template, request
 from .. import formats
 from ..app import publication
 from ..describe import describe
-from ..errors import NotFound
+from ..errors import NotAcceptable, NotFound
 from ..http_headers import set_validators
+from ..iris import iri_problem, quoted
 from ..languages import chosen
-from ..negotiation import choose
+from ..negotiation import choose, format_override
 from . import page_model
 from .common import etag_parts, graph_response, negotiate
 
@@ -42,8 +43,12 @@ def graph_triples(graph: str) -> list:
 def resource(name: str):
     pub = publication()
     path, suffix_format = split_suffix(name)
-    fmt, negotiated = negotiate(formats.RESOURCE, suffix_format)
     iri = pub.namespaces.iri_of(path)
+    problem = iri_problem(path, pub.namespaces.base)
+    if problem:  # no resource can have it as its IRI: a 404 whatever the client accepts
+        raise_not_found(path, f"{quoted(iri)} is not an IRI, so nothing is described by it: {problem} "
+                              f"(counted in the path {quoted(path)})")
+    fmt, negotiated = negotiate(formats.RESOURCE, suffix_format)
 
     if path in WHOLE_GRAPHS and fmt is not formats.HTML:
         return graph_response(graph_triples(WHOLE_GRAPHS[path]), fmt, path=path, negotiated=negotiated)
@@ -60,7 +65,7 @@ def resource(name: str):
         return set_validators(response, pub.version, pub.modified, *etag_parts(fmt))
     description = describe(pub.store, iri, pub.settings.incoming_limit)
     if not description.exists:
-        raise_not_found(iri, path)
+        raise_not_found(path, f"{quoted(iri)} is not described in this dataset")
     response = graph_response(
         description.triples, fmt, path=path, negotiated=negotiated, frame_iri=iri,
         html=lambda: render_template("resource.html", page=page_model.resource_page(description, chosen())),
@@ -72,14 +77,15 @@ def resource(name: str):
     return response
 
 
-def raise_not_found(iri: str, path: str):
-    """404 in the client's format: a page for browsers, an empty graph for RDF clients."""
+def raise_not_found(path: str, message: str):
+    """404 in the client's format: a page for browsers, an empty graph for RDF clients.
+
+    `message` shows request input only through iris.quoted, so it stays one line (a Turtle comment)."""
     accept = request.headers.get("Accept")
     try:
-        fmt = choose(accept, formats.RESOURCE, request.args.get("format"))
-    except Exception:
+        fmt = choose(accept, formats.RESOURCE, format_override(request.args))
+    except NotAcceptable:
         fmt = formats.TURTLE
-    message = f"{iri} is not described in this dataset"
     if fmt is formats.HTML or fmt is formats.JSONLD or accept is None:
         raise NotFound(message)
     response = graph_response([], fmt, path=path, negotiated=True, status=404, validators=False)

@@ -11,8 +11,10 @@ from flask import Blueprint, Response, request
 
 from .. import errors, formats
 from ..app import publication
+from ..fairness import admitted
 from ..http_headers import set_validators
-from ..negotiation import wants_html
+from ..iris import iri_problem, quoted
+from ..negotiation import format_override, wants_html
 from ..sparql import QueryJob, is_volatile
 from .common import graph_response, negotiate
 
@@ -68,11 +70,22 @@ def parse_protocol() -> QueryJob | None:
     return QueryJob(
         query=query,
         accept=request.headers.get("Accept"),
-        format_override=request.args.get("format") or (request.form.get("format") if request.method == "POST"
-                                                       and request.mimetype == FORM else None),
-        default_graphs=tuple(graphs_from.getlist("default-graph-uri")),
-        named_graphs=tuple(graphs_from.getlist("named-graph-uri")),
+        format_override=format_override(request.args, request.form if graphs_from is request.form else {}),
+        default_graphs=_graph_iris(graphs_from, "default-graph-uri"),
+        named_graphs=_graph_iris(graphs_from, "named-graph-uri"),
     )
+
+
+def _graph_iris(values, name: str) -> tuple[str, ...]:
+    """The graphs a protocol parameter names, each an absolute IRI (the store would refuse anything else, in
+    its own words, from inside the query process)."""
+    graphs = tuple(values.getlist(name))
+    for number, graph in enumerate(graphs, 1):
+        problem = iri_problem(graph)
+        if problem:
+            which = f"{name} (value {number} of {len(graphs)})" if len(graphs) > 1 else name
+            raise errors.BadRequest(f"the {which} parameter {quoted(graph)} is not an absolute IRI: {problem}")
+    return graphs
 
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
@@ -84,7 +97,9 @@ def endpoint():
     if request.method != "POST" and wants_html(request.headers.get("Accept")) and "format" not in request.args:
         from .pages import query_page  # a browser: the query page, with the results table if a query was given
 
-        response = Response(query_page(), content_type=formats.HTML.content_type)
+        with admitted():  # (it evaluates the query, if one was given)
+            page = query_page()
+        response = Response(page, content_type=formats.HTML.content_type)
         response.vary.add("Accept")
         return response
     if job is None:
@@ -92,7 +107,8 @@ def endpoint():
     volatile = is_volatile(job.query)
     answer = None if volatile else pub.answers.get(job)  # the dataset never changes while served
     if answer is None:
-        answer = pub.store.sparql(job)
+        with admitted():
+            answer = pub.store.sparql(job)
         if not volatile:
             pub.answers.put(job, answer, weight=len(answer.body) + _size(job))
     fmt = next(f for f in formats.ALL if f.name == answer.format_name)
@@ -130,6 +146,7 @@ def service_description() -> Response:
         CONSTRUCT {{ ?s ?p ?o }} WHERE {{
           GRAPH <{pub.metadata_graph_iri}> {{
             {{ BIND(<{iri}> AS ?s) ?s ?p ?o }}
+            UNION {{ <{iri}> <http://www.w3.org/ns/shacl#declare> ?s . ?s ?p ?o }}
             UNION {{ <{iri}> <http://www.w3.org/ns/sparql-service-description#defaultDataset> ?ds .
                      ?ds (<http://www.w3.org/ns/sparql-service-description#defaultGraph>
                           |<http://www.w3.org/ns/sparql-service-description#namedGraph>
