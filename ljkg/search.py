@@ -30,7 +30,7 @@ from markupsafe import Markup, escape
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 3  # bump when the layout or what is indexed changes: the file name includes it
+SCHEMA = 4  # bump when the layout or what is indexed changes: the file name includes it
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -45,11 +45,21 @@ ALTERNATIVES = (f"{SKOS}altLabel", f"{SCHEMA_ORG}alternateName", f"{SKOS}hiddenL
 DESCRIPTIONS = (f"{DCT}description", f"{SKOS}definition", f"{RDFS}comment", f"{SCHEMA_ORG}description")
 KINDS = ("label", "alt", "description", "sentence")
 KIND_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
-# One row per resource, a column per kind and language group, so that the language filter is an FTS5
-# column filter and no query has to group rows by resource. "x": untagged or another language.
+NAMES = KINDS[:2]  # what the `names` table holds: labels and alternative labels
+# One row per resource in each table, a column per kind and language group, so that the language filter is
+# an FTS5 column filter and no query has to group rows by resource. "x": untagged or another language.
+# `entries` holds every text; `names` only the labels, so that its bm25 length normalisation counts label
+# words alone and an exact label ("LIKE") beats a longer one ("Membership of MOL in LIKE") whatever else
+# the resources say.
 LANGUAGES = ("sl", "en", "x")
 COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in KINDS)
 WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS)
+NAME_COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in NAMES)
+NAME_WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS[:2])
+# Each tier's first WINDOW matches in document order (shortest labels first, see write_index) are ordered by
+# bm25; matches past the window follow in document order. So a query costs O(WINDOW), not O(matches), and
+# the order is still one fixed order that paging walks through without gaps or repeats.
+WINDOW = 400
 
 # Snippet markers: control characters stripped from every indexed text, so no data can forge one; the
 # markup is built from escaped pieces between them (`highlighted`).
@@ -101,9 +111,12 @@ def match_expression(found: list[str], *, every_prefix: bool, columns: tuple[str
         prefix = every_prefix or i == len(found) - 1
         terms.append(f'"{word}"' + ("*" if prefix else ""))
     expression = " ".join(terms)
-    if columns:
-        expression = "{" + " ".join(columns) + "} : (" + expression + ")"
-    return expression
+    return in_columns(expression, columns) if columns else expression
+
+
+def in_columns(expression: str, columns: tuple[str, ...]) -> str:
+    """An FTS5 expression restricted to some columns (every phrase of it must occur in one of them)."""
+    return "{" + " ".join(columns) + "} : (" + expression + ")"
 
 
 def highlighted(snippet: str) -> Markup:
@@ -168,6 +181,14 @@ def group(lang: str) -> str:
     return lang if lang in LANGUAGES else "x"
 
 
+def _order(item: tuple[str, dict[str, list[str]]]) -> tuple[int, int, str]:
+    """Document order: fewest words in the shortest label first, then the least text, then the IRI. It is
+    the static part of the ranking (the order past each tier's bm25 window) and what autocomplete scans."""
+    iri, document = item
+    names = [len(_WORD.findall(v)) for c in NAME_COLUMNS for v in document.get(c, ())]
+    return (min(names, default=10**6), sum(len(_WORD.findall(v)) for vs in document.values() for v in vs), iri)
+
+
 def write_index(path: Path, texts: dict, types: dict) -> None:
     """Write the index to a temporary file beside ``path`` and rename it into place (readers never see a
     half-written file; two builders racing both write the same content)."""
@@ -185,21 +206,34 @@ def write_index(path: Path, texts: dict, types: dict) -> None:
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
             CREATE VIRTUAL TABLE entries USING fts5({", ".join(COLUMNS)},
                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+            CREATE VIRTUAL TABLE names USING fts5({", ".join(NAME_COLUMNS)},
+                tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
             CREATE TABLE docs (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, {
                 ", ".join(f"label_{lang} TEXT NOT NULL" for lang in LANGUAGES)});
             CREATE TABLE types (doc INTEGER NOT NULL, type TEXT NOT NULL);
+        """)
+        ordered = sorted(documents.items(), key=_order)
+
+        def cells(document: dict[str, list[str]], columns: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple("\n".join(sorted(document.get(c, []))) for c in columns)
+
+        db.executemany(f"INSERT INTO entries (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
+                       ((n, *cells(d, COLUMNS)) for n, (_, d) in enumerate(ordered, 1)))
+        db.executemany(f"INSERT INTO names (rowid, {', '.join(NAME_COLUMNS)}) "
+                       f"VALUES (?{', ?' * len(NAME_COLUMNS)})",
+                       ((n, *cells(d, NAME_COLUMNS)) for n, (_, d) in enumerate(ordered, 1)
+                        if any(d.get(c) for c in NAME_COLUMNS)))
+        db.executemany(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)})",
+                       ((n, iri, *(min(d.get(f"label_{lang}") or d.get(f"alt_{lang}") or [""]) for lang in LANGUAGES))
+                        for n, (iri, d) in enumerate(ordered, 1)))
+        db.executemany("INSERT INTO types VALUES (?, ?)",
+                       ((n, t) for n, (iri, _) in enumerate(ordered, 1) for t in sorted(set(types.get(iri, ())))))
+        db.executescript("""
             CREATE INDEX types_by_type ON types (type, doc);
             CREATE INDEX types_by_doc ON types (doc);
+            INSERT INTO entries(entries) VALUES ('optimize');
+            INSERT INTO names(names) VALUES ('optimize');
         """)
-        for number, iri in enumerate(sorted(documents), 1):
-            document = documents[iri]
-            db.execute(f"INSERT INTO entries (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
-                       (number, *("\n".join(sorted(document.get(c, []))) for c in COLUMNS)))
-            db.execute(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)})",
-                       (number, iri, *(min(document.get(f"label_{lang}") or document.get(f"alt_{lang}") or [""])
-                                       for lang in LANGUAGES)))
-            db.executemany("INSERT INTO types VALUES (?, ?)", ((number, t) for t in sorted(set(types.get(iri, ())))))
-        db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
         db.commit()
         db.close()
         os.replace(tmp, path)
@@ -270,28 +304,58 @@ class SearchIndex:
                 return labels[g], "" if g == "x" else g
         return "", ""
 
+    def _tier(self, table: str, weights: str, expression: str, restrict: tuple[str, list],
+              start: int, count: int) -> list[tuple[int, float]]:
+        """Positions start..start+count of one tier's order (see WINDOW): (document, bm25) pairs."""
+        sql = (f"SELECT rowid, bm25({table}, {weights}) FROM {table} WHERE {table} MATCH ?{restrict[0]} "
+               "ORDER BY rowid LIMIT ? OFFSET ?")
+        db, params = self._db(), [expression, *restrict[1]]
+        rows: list[tuple[int, float]] = []
+        if start < WINDOW:
+            window = sorted(db.execute(sql, (*params, WINDOW, 0)), key=lambda r: (r[1], r[0]))
+            rows = window[start:start + count]
+            if len(window) < WINDOW:
+                return rows
+        if len(rows) < count:
+            rows += db.execute(sql, (*params, count - len(rows), max(start, WINDOW))).fetchall()
+        return rows
+
+    def _count(self, table: str, expression: str, restrict: tuple[str, list]) -> int:
+        return self._db().execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?{restrict[0]}",
+                                  (expression, *restrict[1])).fetchone()[0]
+
     def search(self, text: str, *, types: tuple[str, ...] = (), lang: str | None = None, prefer: str = "en",
                limit: int = 20, offset: int = 0) -> Page:
-        """Resources matching every word (each a prefix), best first (bm25 with the column weights)."""
+        """Resources matching every word (each a prefix): first those whose labels hold every word (bm25
+        over the labels alone), then those whose other texts complete the match (bm25 over all, weighted)."""
         found = words(text)
         if not found:
             return Page(0)
-        columns = tuple(f"{kind}_{group(lang)}" for kind in KINDS) if lang else ()
-        expression = match_expression(found, every_prefix=True, columns=columns)
-        where, params = "entries MATCH ?", [expression]
+        everything = match_expression(found, every_prefix=True)
+        named_in = tuple(f"{kind}_{group(lang)}" for kind in NAMES) if lang else NAME_COLUMNS
+        named = in_columns(everything, named_in)
+        anywhere = in_columns(everything, tuple(f"{kind}_{group(lang)}" for kind in KINDS)) if lang else everything
+        rest = f"({anywhere}) NOT ({named})"  # the second tier: exactly the matches the first one lacks
+        restrict: tuple[str, list] = ("", [])
         if types:
-            where += f" AND rowid IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))"
-            params += list(types)
-        db = self._db()
-        total = db.execute(f"SELECT count(*) FROM entries WHERE {where}", params).fetchone()[0]
-        page = db.execute(f"SELECT rowid, bm25(entries, {WEIGHTS}) AS score FROM entries WHERE {where} "
-                          "ORDER BY score, rowid LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
+            restrict = (f" AND +rowid IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))",
+                        list(types))
+        page = self._tier("names", NAME_WEIGHTS, named, restrict, offset, limit)
+        labelled = None
+        if len(page) < limit:  # the page reaches past the first tier
+            labelled = offset + len(page) if page else self._count("names", named, restrict)
+            page += self._tier("entries", WEIGHTS, rest, restrict, max(0, offset - labelled), limit - len(page))
+        total = self._count("entries", anywhere, restrict)
         if not page:
             return Page(total)
+        db = self._db()
         ids = [doc for doc, _ in page]
+        # one pass over the matches between the page's first and last document: `rowid IN (…)` would make
+        # FTS5 evaluate the expression (merging every prefix's doclists) once per document
         snippets = dict(db.execute(
             f"SELECT rowid, snippet(entries, -1, '{OPEN}', '{CLOSE}', '…', 16) FROM entries "
-            f"WHERE entries MATCH ? AND rowid IN ({','.join('?' * len(ids))})", (expression, *ids)))
+            f"WHERE entries MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN ({','.join('?' * len(ids))})",
+            (anywhere, min(ids), max(ids), *ids)))
         docs = self._docs(ids)
         hits = []
         for doc, score in page:
@@ -305,14 +369,12 @@ class SearchIndex:
         found = words(text)
         if not found:
             return []
-        db = self._db()
         picked: dict[int, str] = {}  # document -> the language group its labels matched in
         for g in (group(lang), *(x for x in LANGUAGES if x != group(lang))):
             if len(picked) >= limit:
                 break
             expression = match_expression(found, every_prefix=False, columns=(f"label_{g}", f"alt_{g}"))
-            for (doc,) in db.execute(f"SELECT rowid FROM entries WHERE entries MATCH ? "
-                                     f"ORDER BY bm25(entries, {WEIGHTS}), rowid LIMIT ?", (expression, limit)):
+            for doc, _score in self._tier("names", NAME_WEIGHTS, expression, ("", []), 0, limit):
                 picked.setdefault(doc, g)
         ids = list(picked)[:limit]
         docs = self._docs(ids) if ids else {}
