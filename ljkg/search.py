@@ -340,12 +340,13 @@ class SearchIndex:
         if types:
             restrict = (f" AND +rowid IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))",
                         list(types))
-        page = self._tier("names", NAME_WEIGHTS, named, restrict, offset, limit)
-        labelled = None
+        total = self._count("entries", anywhere, restrict)
+        page = self._tier("names", NAME_WEIGHTS, named, restrict, offset, limit) if total else []
         if len(page) < limit:  # the page reaches past the first tier
             labelled = offset + len(page) if page else self._count("names", named, restrict)
-            page += self._tier("entries", WEIGHTS, rest, restrict, max(0, offset - labelled), limit - len(page))
-        total = self._count("entries", anywhere, restrict)
+            if labelled < total:  # else the second tier is empty, and FTS5 would scan every match to say so
+                page += self._tier("entries", WEIGHTS, rest, restrict, max(0, offset - labelled),
+                                   limit - len(page))
         if not page:
             return Page(total)
         db = self._db()

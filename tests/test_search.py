@@ -14,6 +14,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from test_pages import browser  # noqa: F401  (the headless Chromium fixture)
 
+from ljkg.search import WINDOW
+
 
 def found(http, served, **params) -> dict:
     response = http.get(served.url("search.json"), params=params, timeout=10)
@@ -186,3 +188,31 @@ def test_index_reused_when_unchanged_and_rebuilt_after_a_change(copy: Path, http
     changed, _, after = run("qwerty")
     assert before == [] and changed != first
     assert after == [TEST_BASE + "id/thing/new"]
+
+
+def test_paging_past_the_ranked_window(copy: Path, http, tmp_path: Path):
+    """More matches than search.WINDOW: the bm25-ranked window and the document-ordered rest together list
+    every resource exactly once, whatever the page size, with the exact label first."""
+    lines = [f'<id/thing/w{n}> <http://www.w3.org/2000/01/rdf-schema#label> "Wombat {" extra" * (n % 7)} {n}"@en .'
+             for n in range(WINDOW + 60)]
+    lines.append('<id/thing/wombat> <http://www.w3.org/2000/01/rdf-schema#label> "Wombat"@en .')
+    lines += [f'<id/thing/d{n}> <http://purl.org/dc/terms/description> "about a wombat"@en .'
+              for n in range(30)]
+    (copy / "data" / "wombats.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    served, server = start_server(data=str(copy), cache_dir=str(tmp_path / "cache"))
+    try:
+        expected = {served.url(f"id/thing/{k}") for k in
+                    [f"w{n}" for n in range(WINDOW + 60)] + ["wombat"] + [f"d{n}" for n in range(30)]}
+        for size in (100, 37):
+            listed, page = [], 1
+            while True:
+                document = found(http, served, q="wombat", size=size, page=page)
+                listed += iris(document)
+                if not document["next"]:
+                    break
+                page += 1
+            assert document["total"] == len(expected) == len(listed) and set(listed) == expected, size
+            assert listed[0] == served.url("id/thing/wombat")
+            assert all("/id/thing/d" in i for i in listed[-30:]), "texts that only mention it come last"
+    finally:
+        stop_server(served, server)
