@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import TEST_BASE, start_server, stop_server
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from test_pages import browser  # noqa: F401  (the headless Chromium fixture)
@@ -216,3 +217,19 @@ def test_paging_past_the_ranked_window(copy: Path, http, tmp_path: Path):
             assert all("/id/thing/d" in i for i in listed[-30:]), "texts that only mention it come last"
     finally:
         stop_server(served, server)
+
+
+def test_the_query_editor_completes_resources_by_label(served, browser):  # noqa: F811
+    """The editor on /sparql offers our resources by label from /search/complete and inserts the IRI."""
+    from test_editor import accept, editor_text, open_editor
+
+    content = open_editor(browser, served.url("sparql?lang=sl"))
+    content.click()
+    content.send_keys(Keys.CONTROL, "a")
+    content.send_keys(Keys.DELETE)
+    content.send_keys("SELECT ?p ?o WHERE { Ljublj")
+    accept(browser, "Ljubljana")
+    text = " ".join(editor_text(browser).split())
+    assert text.startswith("SELECT ?p ?o WHERE { ") and "Ljublj" not in text
+    inserted = ("{ place:ljubljana", f"{{ <{served.url('id/place/ljubljana')}>")
+    assert text.removesuffix("}").rstrip().endswith(inserted), text
