@@ -25,11 +25,13 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     security_headers.init_app(app)  # CSP, nosniff, referrer and framing rules
     safe_links.init_app(app)  # pages link only http(s) IRIs
 
-    from .views import dataset, pages, resources, search, sparql, vocabulary
+    from .views import dataset, discovery, pages, resources, search, sparql, vocabulary
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(vocabulary.bp)
     app.register_blueprint(dataset.bp)
+    app.register_blueprint(discovery.bp)
+    discovery.init_app(app)  # hreflang links and the description of every page
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours

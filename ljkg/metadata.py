@@ -21,6 +21,7 @@ from datetime import date
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 
 from . import formats
+from .examples import EXAMPLES_PATH
 from .iris import LINK_TARGETS, OWN_PREFIXES, Namespaces
 from .loading import GRAPH_FOLDERS
 from .releases import Releases
@@ -318,6 +319,11 @@ def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, releases
         "Točka protokola SPARQL 1.1 nad celotnim podatkovnim nizom (samo za branje)."))
     for en, sl in zip(*KEYWORDS, strict=True):
         _bilingual(g, sparql, DCAT.keyword, (en, sl))
+    # the example queries (examples.py): documentation of the dataset (DCAT-AP's foaf:page) and of the service
+    examples = _describe(g, URIRef(ns.iri_of(EXAMPLES_PATH)), (FOAF.Document,),
+                         ("SPARQL examples", "Primeri SPARQL"))
+    g.add((dataset, FOAF.page, examples))
+    g.add((sparql, RDFS.seeAlso, examples))
 
 
 def _service(g: Graph, ns: Namespaces, settings: Settings, union_count: int,

@@ -20,6 +20,7 @@ from .checked import StartupRefused, check, metadata_graph_iri
 from .errors import PublisherError
 from .iris import Namespaces
 from .jsonld import JsonLd
+from .sandbox import SandboxUnavailable
 from .search import SearchIndex, candidate_folders, collect, open_index
 from .settings import Settings
 from .sparql import answer, evaluate, limits_of
@@ -76,7 +77,7 @@ class BoundedCache:
 
 
 log = logging.getLogger(__name__)
-__all__ = ["StartupRefused", "StoreUnavailable", "build_publication", "metadata_graph_iri"]
+__all__ = ["SandboxUnavailable", "StartupRefused", "StoreUnavailable", "build_publication", "metadata_graph_iri"]
 
 ANSWER_CACHE_BYTES = 64 * 1024 * 1024  # /sparql answers kept per dataset version (each at most a tenth)
 
@@ -145,7 +146,11 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
     pub = Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri)
     pub.search = search_index(settings, store, namespaces, version)
     if start_queries:
-        start_query_processes(pub)
+        try:
+            start_query_processes(pub)
+        except SandboxUnavailable:
+            store.close()
+            raise
     return pub
 
 
@@ -162,7 +167,8 @@ def search_index(settings: Settings, store: Store, namespaces: Namespaces, versi
 
 
 def start_query_processes(pub: Publication) -> None:
-    """Fork the killable /sparql query processes of an embedded store (a remote store needs none).
+    """Fork the killable /sparql query processes of an embedded store (a remote store needs none), kept off
+    the network unless --allow-remote (SandboxUnavailable when that cannot be done here).
 
     Call it in the process that serves, while it is still single-threaded: `ljkg serve --processes N`
     loads once, forks the HTTP processes, then each starts its own.
@@ -173,7 +179,7 @@ def start_query_processes(pub: Publication) -> None:
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes(), predeclared=namespaces.predeclared())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,
-                            settings.query_memory * 2**20, settings.query_reserved)
+                            settings.query_memory * 2**20, settings.query_reserved, network=settings.allow_remote)
 
 
 def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | None, Outcome]:

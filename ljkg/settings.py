@@ -104,7 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_invalid", bool, False,
             "Start even if the data violates the shapes (every page then says so)."),
     Setting("allow_remote", bool, False,
-            "Let SPARQL SERVICE fetch remote endpoints (off: such queries are refused with 400)."),
+            "Let SPARQL SERVICE fetch remote endpoints (off: such queries are refused with 400, and the query "
+            "processes cannot open a socket at all: docs/sandbox.md)."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

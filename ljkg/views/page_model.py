@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from ..app import publication
 from ..describe import Description, labels_of, sources_of
-from ..formats import RESOURCE
+from ..formats import HTML, RESOURCE
 from ..iris import LINK_TARGETS
 from ..languages import pick
 
@@ -49,6 +49,7 @@ class ResourcePage:
     external: list[Term]
     sources: list
     formats: list[tuple[str, str]]
+    alternates: list[tuple[str, str, str]] = field(default_factory=list)  # (label, href, media type): <head>
 
 
 def term_view(term, labels: dict, lang: str) -> Term:
@@ -115,5 +116,7 @@ def resource_page(d: Description, lang: str) -> ResourcePage:
     sources = sorted(grouped.values(), key=lambda e: (e["start"] is None, e["start"] or 0))
     fmts = [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}") for f in RESOURCE]
     return ResourcePage(d.iri, path, title, descriptions, types, properties, incoming, d.incoming_total,
-                        len(d.incoming), external, sources, fmts)
+                        len(d.incoming), external, sources, fmts,
+                        [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}", f.media_type) for f in RESOURCE
+                         if f is not HTML])
 
