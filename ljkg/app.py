@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     security_headers.init_app(app)  # CSP, nosniff, referrer and framing rules
     safe_links.init_app(app)  # pages link only http(s) IRIs
 
-    from .views import dataset, discovery, pages, resources, sparql, vocabulary
+    from .views import dataset, discovery, pages, resources, search, sparql, vocabulary
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(vocabulary.bp)
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     app.register_blueprint(discovery.bp)
     discovery.init_app(app)  # hreflang links and the description of every page
     app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours
     app.wsgi_app = ResponseCache(app.wsgi_app, pub.responses)  # repeated GET /sparql requests skip Flask
     limit_requests(app, settings.max_body)  # outermost: an oversized body is refused before anything reads it
