@@ -54,7 +54,6 @@ def dataset_jsonld(pub, lang: str) -> dict:
         "creator": publisher,
         "publisher": publisher,
         "version": pub.version,
-        "dateModified": pub.modified.isoformat(),
         "temporalCoverage": f"{TEMPORAL[0].isoformat()}/{TEMPORAL[1].isoformat()}",
         "spatialCoverage": {"@type": "Place", "name": "Ljubljana", "sameAs": str(LJUBLJANA),
                             "geo": {"@type": "GeoCoordinates", "latitude": float(lat), "longitude": float(lon)}},
@@ -65,7 +64,7 @@ def dataset_jsonld(pub, lang: str) -> dict:
                                   "name": "Catalogue: " + TITLE[0] if lang != "sl" else "Katalog: " + TITLE[1]},
         "subjectOf": {"@type": "WebAPI", "name": "SPARQL", "url": ns.iri_of("sparql"),
                       "documentation": ns.iri_of(".well-known/sparql-examples")},
-    }
+    } | ({"dateModified": pub.modified.isoformat()} if pub.modified else {})  # no release record: no date
 
 
 def event_jsonld(pub, iri: str, lang: str) -> dict | None:
@@ -130,14 +129,15 @@ def sitemap(pub, page: int | None = None) -> bytes | None:
     iris = pub.cache.get("sitemap-iris")
     if iris is None:
         iris = pub.cache["sitemap-iris"] = page_iris(pub)
-    lastmod = pub.modified.date().isoformat()
+    lastmod = pub.modified.date().isoformat() if pub.modified else None  # (no release record: no lastmod)
     chunks = [iris[i:i + SITEMAP_LIMIT] for i in range(0, len(iris), SITEMAP_LIMIT)]
     if page is None and len(chunks) > 1:
         root = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
         for number in range(1, len(chunks) + 1):
             entry = ET.SubElement(root, "sitemap")
             ET.SubElement(entry, "loc").text = f"{pub.namespaces.base}sitemap-{number}.xml"
-            ET.SubElement(entry, "lastmod").text = lastmod
+            if lastmod:
+                ET.SubElement(entry, "lastmod").text = lastmod
         return ET.tostring(root, encoding="utf-8", xml_declaration=True)
     if page is not None and not 1 <= page <= len(chunks):
         return None
@@ -145,7 +145,8 @@ def sitemap(pub, page: int | None = None) -> bytes | None:
     for iri in chunks[(page or 1) - 1]:
         entry = ET.SubElement(root, "url")
         ET.SubElement(entry, "loc").text = iri
-        ET.SubElement(entry, "lastmod").text = lastmod
+        if lastmod:
+            ET.SubElement(entry, "lastmod").text = lastmod
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

@@ -111,3 +111,19 @@ def test_a_broken_record_stops_the_start_naming_the_file(copy: Path, text: str, 
     with pytest.raises(LoadError, match=complaint) as caught:
         start_server(data=str(copy), base_uri=TEST_BASE, cache_dir="off")
     assert "releases.toml" in str(caught.value)
+
+
+def test_without_a_release_record_pages_and_sitemap_carry_no_date(copy: Path):
+    for folder in ("queries", "source"):
+        shutil.copytree(PROJECT_ROOT / folder, copy / folder)
+    (copy / "data" / "releases.toml").unlink()
+    served, server = start_server("memory", data=str(copy), base_uri=TEST_BASE)
+    try:
+        local = f"http://127.0.0.1:{server.effective_port}/"
+        home = requests.get(local, headers={"Accept": "text/html"}, timeout=30)
+        assert home.status_code == 200 and '"@type": "Dataset"' in home.text.replace('":"', '": "')
+        assert "dateModified" not in home.text
+        sitemap = requests.get(local + "sitemap.xml", timeout=30)
+        assert sitemap.status_code == 200 and "<loc>" in sitemap.text and "<lastmod>" not in sitemap.text
+    finally:
+        stop_server(served, server)
