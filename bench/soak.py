@@ -40,6 +40,7 @@ from latency import free_port  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 EXAMPLES = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "queries").glob("*.rq"))]
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what browsers send
 CUT_OFF = {"oversized-body"}  # 413 sent and the socket closed while the client still sends: not lost
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs into any time limit
 
@@ -124,7 +125,7 @@ def normal_request(url: str, iris: list[str], rng: random.Random) -> tuple[str, 
         query = f"# {rng.random()}\nSELECT ?p ?o WHERE {{ <{rng.choice(iris)}> ?p ?o }}"
         return "point-lookup", "POST", url + "sparql", {"data": {"query": query}, "headers": JSON}
     if choice < 0.85:
-        return "page-html", "GET", rng.choice(iris), {"headers": {"Accept": "text/html"}}
+        return "page-html", "GET", rng.choice(iris), {"headers": {"Accept": BROWSER}}
     if choice < 0.95:
         return "page-turtle", "GET", rng.choice(iris), {"headers": {"Accept": "text/turtle"}}
     return "void", "GET", url + ".well-known/void", {}
