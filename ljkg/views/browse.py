@@ -47,7 +47,7 @@ def _int(name: str, default: int, most: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) > most:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > most:
         raise BadRequest(f"?{name}= must be a whole number from 0 to {most}, not {raw[:40]!r}")
     return int(raw)
 
@@ -60,6 +60,10 @@ def class_list(name: str):
     cls = browse.expand(curie, pub.prefixes)
     if cls is None:
         raise NotFound(f"{curie[:80]!r} is not a class name with a known prefix (e.g. /browse/org:Membership)")
+    try:
+        ox.NamedNode(cls)
+    except ValueError:  # Oxigraph's text names the code point; ours says where
+        raise NotFound(f"{curie[:80]!r} does not name a class: an IRI cannot hold one of its characters") from None
     fmt, negotiated = negotiate(formats.LISTS, fmt_by_suffix)
     facets = config().facets.get(cls, ())
     by_name = {f.name: f for f in facets}
