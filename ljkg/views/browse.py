@@ -64,7 +64,6 @@ def class_list(name: str):
         ox.NamedNode(cls)
     except ValueError:  # Oxigraph's text names the code point; ours says where
         raise NotFound(f"{curie[:80]!r} does not name a class: an IRI cannot hold one of its characters") from None
-    fmt, negotiated = negotiate(formats.LISTS, fmt_by_suffix)
     facets = config().facets.get(cls, ())
     by_name = {f.name: f for f in facets}
     unknown = [k for k in request.args if k not in browse.RESERVED and k not in by_name]
@@ -74,6 +73,7 @@ def class_list(name: str):
     selected = [(by_name[k], v) for k, v in request.args.items(multi=True) if k in by_name]
     limit = _int("limit", browse.PAGE, browse.MOST)
     offset = _int("offset", 0, 10**9)
+    fmt, negotiated = negotiate(formats.LISTS, fmt_by_suffix)  # after the input checks: a 400 says more than a 406
     lang = chosen()
     found = browse.listing(pub.store, cls, facets, selected, lang, limit, offset)
     if found.total == 0 and not browse.classes_with_instances(pub.store, cls):
