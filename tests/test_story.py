@@ -81,7 +81,8 @@ def test_incoming_links_are_grouped_by_property_with_their_counts(served, browse
         assert not CURIE.match(prop.text)
         shown = int(group.find_element(By.CSS_SELECTOR, "th small.count").text.strip("()"))
         iri = prop.get_attribute("title")
-        assert shown == count(served, http, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{iri}> <{served.url('id/place/ljubljana')}> }}")
+        city = served.url("id/place/ljubljana")
+        assert shown == count(served, http, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{iri}> <{city}> }}")
         assert len(group.find_elements(By.CSS_SELECTOR, "td > div")) == shown
 
 
