@@ -27,15 +27,18 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     languages.init_app(app, pub.namespaces.base)  # links keep the ?lang= the reader chose
 
     from .browse import load_config
-    from .views import browse, dataset, pages, resources, sparql, vocabulary
+    from .views import browse, dataset, discovery, pages, resources, search, sparql, vocabulary
 
     app.config["BROWSE"] = load_config(settings.data_root, pub.prefixes)  # a bad browse.toml stops the start
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(vocabulary.bp)
     app.register_blueprint(dataset.bp)
+    app.register_blueprint(discovery.bp)
+    discovery.init_app(app)  # hreflang links and the description of every page
     app.register_blueprint(pages.bp)
     app.register_blueprint(browse.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours
     app.wsgi_app = ResponseCache(app.wsgi_app, pub.responses)  # repeated GET /sparql requests skip Flask
     limit_requests(app, settings.max_body)  # outermost: an oversized body is refused before anything reads it

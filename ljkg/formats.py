@@ -55,8 +55,7 @@ RESULTS_XML = Format("xml", "application/sparql-results+xml", "SPARQL XML", suff
 RESULTS_CSV = Format("csv", "text/csv", "CSV", suffix="csv", results=ox.QueryResultsFormat.CSV)
 RESULTS_TSV = Format("tsv", "text/tab-separated-values", "TSV", suffix="tsv", results=ox.QueryResultsFormat.TSV)
 
-# A document of our own in JSON (the /browse lists), not SPARQL results nor JSON-LD.
-JSON = Format("json", "application/json", "JSON", suffix="json")
+JSON = Format("json", "application/json", "JSON", suffix="json")  # plain JSON documents (search answers)
 
 # The names clients put in `format=`, `output=` or `results=` (SPARQLWrapper: json, xml, turtle, n3, rdf, rdf+xml,
 # csv, tsv, json-ld; Jena, Virtuoso and curl users: the same, short names, or media types). One name can mean
@@ -68,7 +67,8 @@ GRAPH_RESULTS = (TURTLE, JSONLD, NTRIPLES, RDFXML, NQUADS, TRIG)
 SOLUTIONS = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 DUMPS = (TURTLE, NTRIPLES, JSONLD, NQUADS, TRIG)
 METADATA = (TURTLE, JSONLD, HTML, NTRIPLES, RDFXML)
-LISTS = (HTML, JSON, RESULTS_CSV)  # /browse/<class>: a browser gets the page, `curl` too
+SEARCH = (HTML, JSON, RESULTS_CSV)
+LISTS = SEARCH  # /browse/<class> lists: the same three, a browser (and curl) get the page
 
 ALL = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, NQUADS, TRIG, RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 BY_SUFFIX = {f.suffix: f for f in ALL if f.suffix}

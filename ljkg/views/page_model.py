@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from ..app import publication
 from ..describe import Description, labels_of, sources_of
-from ..formats import RESOURCE
+from ..formats import HTML, RESOURCE
 from ..iris import LINK_TARGETS
 from ..languages import pick
 from . import times
@@ -52,6 +52,7 @@ class ResourcePage:
     external: list[Term]
     sources: list
     formats: list[tuple[str, str]]
+    alternates: list[tuple[str, str, str]] = field(default_factory=list)  # (label, href, media type): <head>
     when: str | None = None  # when the resource itself held (an event, a membership, an interval)
     relations: list[RelationRow] = field(default_factory=list)
 
@@ -122,6 +123,8 @@ def resource_page(d: Description, lang: str) -> ResourcePage:
     base = pub.namespaces.base
     return ResourcePage(d.iri, path, title, descriptions, types, properties, incoming, d.incoming_total,
                         len(d.incoming), external, sources, fmts,
+                        [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}", f.media_type) for f in RESOURCE
+                         if f is not HTML],
                         when=times.when(graph_of(d), d.iri, lang, base),
                         relations=relation_rows(d, lang, base, term_view))
 
