@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from .. import errors
 from ..app import publication
@@ -14,6 +14,7 @@ from ..discovery import dataset_jsonld
 from ..examples import Example, by_topic, pasteable, read_folder
 from ..languages import chosen, pick
 from ..sparql import QueryJob
+from .browse import browse_link
 from .page_model import compact, term_view
 
 bp = Blueprint("pages", __name__)
@@ -81,13 +82,26 @@ def home():
         SELECT ?d WHERE {{ <{pub.namespaces.dataset}> <http://purl.org/dc/terms/description> ?d
         FILTER(LANG(?d) = "{lang}") }}""")
     timeline = next((e for e in examples() if "timeline" in e.slug), None)
+    technical = current_app.config["BROWSE"].technical
+
+    def listed(cls: ox.NamedNode):
+        """A class as the home page shows it: its label, linking to its list on this server."""
+        view = term_view(cls, class_labels, lang)
+        href = browse_link(cls.value)
+        if href:
+            view.href, view.external = href, False
+        return view
+
+    classes = sorted(((listed(r["class"]), int(r["n"].value), r["class"].value in technical) for r in counts),
+                     key=lambda c: c[0].text.lower())
     return render_template(
         "home.html",
         title=pick(dataset, lang) or "Ljubljana",
         description=description[0]["d"].value if description else "",
-        counts=[(term_view(r["class"], class_labels, lang), int(r["n"].value)) for r in counts],
-        groups=[(term_view(ox.NamedNode(c), class_labels, lang), sorted(items, key=lambda t: t.text))
-                for c, items in groups.items()],
+        counts=[(t, n) for t, n, tech in classes if not tech],
+        technical=[(t, n) for t, n, tech in classes if tech],
+        groups=[(listed(ox.NamedNode(c)), sorted(items, key=lambda t: t.text))
+                for c, items in groups.items() if c not in technical],
         timeline=table(example_text(timeline, lang), lang) if timeline else None,
         examples=examples(),
         structured_data=[dataset_jsonld(pub, lang)],

@@ -15,7 +15,7 @@ from ..discovery import dataset_jsonld, event_jsonld
 from ..errors import NotAcceptable, NotFound
 from ..http_headers import set_validators
 from ..iris import iri_problem, quoted
-from ..languages import chosen
+from ..languages import asked, chosen
 from ..negotiation import choose, format_override
 from . import page_model
 from .common import etag_parts, graph_response, negotiate
@@ -58,7 +58,8 @@ def resource(name: str):
 
         return graph_response([], fmt, path=path, negotiated=negotiated, html=ontology_page)
 
-    key = (path, fmt.name, chosen() if fmt is formats.HTML else "", negotiated)
+    # a page depends on its language, and on whether ?lang= chose it (its links then carry it)
+    key = (path, fmt.name, (chosen(), asked()) if fmt is formats.HTML else "", negotiated)
     cached = pub.representations.get(key)
     if cached is not None:  # the dataset never changes while we run: a rendering stays right
         body, headers = cached
