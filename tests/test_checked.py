@@ -140,7 +140,7 @@ def test_load_reports_the_child_progress_then_the_reuse(copy: Path, tmp_path: Pa
 
     first = load("one")
     assert first.exit_code == 0, first.output
-    assert "parsed 21 files" in first.output and "validated with SHACL: conforms" in first.output
+    assert "parsed 22 files" in first.output and "validated with SHACL: conforms" in first.output
     second = load("two")
     assert second.exit_code == 0, second.output
     assert "reused from" in second.output and "validated with SHACL" not in second.output

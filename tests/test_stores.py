@@ -42,7 +42,7 @@ def test_load_reports_progress_and_fills_every_graph(loaded_store: Path):
 def test_load_prints_each_stage(tmp_path: Path):
     result = load("--store", str(tmp_path / "s"), "--cache-dir", "off")  # validated now, not reused
     assert result.exit_code == 0
-    assert "parsed 22 files, 1,752 triples" in result.output
+    assert "parsed 22 files, 1,750 triples" in result.output
     assert "validated with SHACL: conforms" in result.output
     assert "stored icorn.ttl in <http://ljkg.test/graph/data>" in result.output
     assert result.output.strip().splitlines()[-1].startswith("Loaded 3,2")
