@@ -54,6 +54,7 @@ def example_text(example: Example) -> str:
 
 
 GRAPH_VARIABLES = ["subject", "predicate", "object"]
+PAGE_ACCEPT = f"{formats.RESULTS_JSON.media_type}, {formats.NTRIPLES.media_type}"
 
 
 def _binding(term) -> dict:
@@ -70,7 +71,8 @@ def _binding(term) -> dict:
 def run_select(query: str) -> tuple[str, list[str], list[dict], bool]:
     """Run a query through the isolated pool, for the page: its kind (solutions, boolean or graph), variables
     and SPARQL JSON bindings; a CONSTRUCT or DESCRIBE answer becomes subject/predicate/object rows."""
-    answer = publication().store.sparql(QueryJob(query=query, format_override="json"))
+    # one evaluation whatever the form: content negotiation picks SPARQL JSON or N-Triples by the kind
+    answer = publication().store.sparql(QueryJob(query=query, accept=PAGE_ACCEPT))
     if answer.kind == "graph":
         fmt = next(f for f in formats.ALL if f.name == answer.format_name)
         rows = [{v: _binding(t) for v, t in zip(GRAPH_VARIABLES, (q.subject, q.predicate, q.object))}
