@@ -75,7 +75,7 @@ def run_select(query: str) -> tuple[str, list[str], list[dict], bool]:
     answer = publication().store.sparql(QueryJob(query=query, accept=PAGE_ACCEPT))
     if answer.kind == "graph":
         fmt = next(f for f in formats.ALL if f.name == answer.format_name)
-        rows = [{v: _binding(t) for v, t in zip(GRAPH_VARIABLES, (q.subject, q.predicate, q.object))}
+        rows = [{v: _binding(t) for v, t in zip(GRAPH_VARIABLES, (q.subject, q.predicate, q.object), strict=True)}
                 for q in ox.parse(answer.body, format=fmt.rdf)]
         return "graph", GRAPH_VARIABLES, rows, answer.truncated
     document = json.loads(answer.body)
