@@ -110,3 +110,14 @@ def test_unknown_name_and_nothing_acceptable_is_406_naming_both(served, http):
                  headers={"Accept": "image/png"})
     assert r.status_code == 406
     assert "'yaml'" in r.text and "image/png" in r.text
+
+
+@pytest.mark.parametrize("parameter", ["format", "output", "results"])
+def test_a_browser_naming_a_format_gets_that_format_not_the_page(served, http, parameter):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = http.get(served.url("sparql"), params={"query": QUERIES["SELECT"], parameter: "csv"},
+                 headers={"Accept": browser})
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].split(";")[0] == "text/csv"
+    page = http.get(served.url("sparql"), params={"query": QUERIES["SELECT"]}, headers={"Accept": browser})
+    assert page.headers["Content-Type"].startswith("text/html")

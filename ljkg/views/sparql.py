@@ -94,7 +94,8 @@ def endpoint():
         raise errors.MethodNotAllowed(ALLOWED)
     job = parse_protocol()
     pub = publication()
-    if request.method != "POST" and wants_html(request.headers.get("Accept")) and "format" not in request.args:
+    named = format_override(request.args)  # format=, output= or results= ask for that format, not the page
+    if request.method != "POST" and wants_html(request.headers.get("Accept")) and named in (None, "html"):
         from .pages import query_page  # a browser: the query page, with the results table if a query was given
 
         with admitted():  # (it evaluates the query, if one was given)
