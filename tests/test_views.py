@@ -11,6 +11,7 @@ from collections import Counter
 from itertools import pairwise
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 import rdflib
@@ -216,6 +217,20 @@ def test_the_views_request_nothing_outside_the_server(memory, browser):
     assert any("views.bundle.js" in u for u in urls) and any("countries-110m.json" in u for u in urls)
     foreign = [u for u in urls if not u.startswith(memory.base) and not u.startswith(("data:", "blob:"))]
     assert not foreign, f"the page fetched from elsewhere: {foreign}"
+
+
+def test_each_view_downloads_as_svg_and_png(memory, browser, tmp_path):
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    query = example(memory, "12-timeline")
+    open_view(browser, memory, query, "Timeline")
+    browser.find_element(By.ID, "download-svg").click()
+    browser.find_element(By.ID, "download-png").click()
+    svg, png = tmp_path / "ljkg-Timeline.svg", tmp_path / "ljkg-Timeline.png"
+    WebDriverWait(browser, 15).until(lambda b: svg.exists() and png.exists() and png.stat().st_size > 0)
+    drawn = ElementTree.parse(svg).getroot()
+    marks = drawn.findall(".//{http://www.w3.org/2000/svg}circle[@class='mark']")
+    assert len(marks) == sum(1 for row in bindings(memory, query) if "date" in row)  # the view, as a file
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_downloads_are_named_files(served, http):
