@@ -233,6 +233,16 @@ def test_each_view_downloads_as_svg_and_png(memory, browser, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_hostile_literals_stay_data_in_the_views_attribute(memory, browser):
+    hostile = """' onmouseover='alert(1)' "</div><script>alert(2)</script>&amp;"""
+    query = f"SELECT ?x WHERE {{ BIND({json.dumps(hostile)} AS ?x) }}"
+    assert open_view(browser, memory, query) == "Table"
+    views = browser.find_element(By.ID, "result-views")
+    assert views.get_attribute("onmouseover") is None and not browser.find_elements(By.CSS_SELECTOR, "main script")
+    data = json.loads(views.get_attribute("data-result"))
+    assert data["bindings"][0]["x"]["value"] == hostile
+
+
 def test_downloads_are_named_files(served, http):
     query = "SELECT ?city WHERE { ?city a schema:City }"
     r = http.get(served.url("sparql"), params={"query": query, "format": "csv"}, timeout=30)

@@ -1,7 +1,7 @@
 // The query page's result views (built by frontend/build.sh into ljkg/static/vendor/views.bundle.js).
 //
-// Progressive enhancement: the server renders the results table and embeds the same result as SPARQL JSON
-// in <script type="application/json" id="result-data"> (data, never run). This script reads it, offers the
+// Progressive enhancement: the server renders the results table and gives the same result as SPARQL JSON
+// in the data-result attribute of #result-views (no inline script element of any kind). This script reads it, offers the
 // views the result's shape allows, and draws them as SVG from the bindings. Everything is drawn with
 // attributes (fill, stroke, font-size), never style attributes, so the strict CSP holds and an SVG download
 // looks the same outside the page. It also keeps the URL in step (query, view, lang), offers "copy as code"
@@ -276,13 +276,12 @@ function codeDialog(words, endpoint, query, kind) {
 
 async function start() {
   const holder = document.getElementById("result-views");
-  const dataNode = document.getElementById("result-data");
   const textarea = document.getElementById("query");
   const lang = holder ? holder.dataset.lang : document.documentElement.lang || "en";
   const words = WORDS[lang] || WORDS.en;
   const base = document.getElementById("query-form").action;
-  if (!holder || !dataNode) { showHistory(words, base); return; }
-  const data = JSON.parse(dataNode.textContent);
+  if (!holder || !holder.dataset.result) { showHistory(words, base); return; }
+  const data = JSON.parse(holder.dataset.result);
   const query = new URLSearchParams(location.search).get("query") || textarea.value;
   const shape = classify(data);
   const offered = viewsFor(shape);
