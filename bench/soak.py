@@ -1,7 +1,8 @@
 """Soak: many clients for a while, some requests hostile, a query process killed mid-load. `python bench/soak.py`
 
 Starts `python server.py` (the project's data, or --triples N of synthetic data), then --clients threads
-send requests for --seconds: the example queries (queries/*.rq, each made unique so caches do not answer
+send requests for --seconds, each from its own loopback address (127.0.0.10, .11, ...: the per-client
+limit tells clients apart by address): the example queries (queries/*.rq, each made unique so caches do not answer
 it), point lookups, resource pages in HTML and Turtle, the dataset's VoID. One request in --hostile-every is
 hostile instead: deeply nested groups, a SERVICE call, a huge or odd header, a bad path, a malformed query,
 an oversized body, a query that runs into the time limit. At --kill-at (a fraction of the run) one query
@@ -33,12 +34,14 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare_procs as procs  # noqa: E402
-from fairness import JSON, data_root, start_server, subjects  # noqa: E402
+from fairness import JSON, data_root, session_from, start_server, subjects  # noqa: E402
 from latency import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 EXAMPLES = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "queries").glob("*.rq"))]
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"  # what browsers send
+CUT_OFF = {"oversized-body"}  # 413 sent and the socket closed while the client still sends: not lost
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs into any time limit
 
 
@@ -78,7 +81,10 @@ class Tally:
         with self.lock:
             self.counts["hostile" if hostile else "normal"] += 1
             if isinstance(status, str):
-                self.lost[f"{kind}: {status}"] += 1
+                if kind in CUT_OFF:  # refused before it was read: the connection closes under the sender
+                    self.hostile[f"{kind} closed"] += 1
+                else:
+                    self.lost[f"{kind}: {status}"] += 1
                 return
             if hostile:
                 self.hostile[f"{kind} {status}"] += 1
@@ -92,7 +98,8 @@ class Tally:
 
 def client(url: str, iris: list[str], stop: threading.Event, tally: Tally, hostile_every: int, seed: int) -> None:
     rng = random.Random(seed)
-    session = requests.Session()
+    address = f"127.0.0.{10 + seed}"  # each client its own address, as the per-client limit tells them apart
+    session = session_from(address)
     while not stop.is_set():
         hostile = rng.randrange(hostile_every) == 0
         if hostile:
@@ -105,7 +112,7 @@ def client(url: str, iris: list[str], stop: threading.Event, tally: Tally, hosti
             status: int | str = response.status_code
         except requests.RequestException as exc:
             status = type(exc).__name__
-            session = requests.Session()  # (a connection the server closed: start afresh)
+            session = session_from(address)  # (a connection the server closed: start afresh)
         tally.record(kind, hostile, status, time.perf_counter() - started)
 
 
@@ -118,7 +125,7 @@ def normal_request(url: str, iris: list[str], rng: random.Random) -> tuple[str, 
         query = f"# {rng.random()}\nSELECT ?p ?o WHERE {{ <{rng.choice(iris)}> ?p ?o }}"
         return "point-lookup", "POST", url + "sparql", {"data": {"query": query}, "headers": JSON}
     if choice < 0.85:
-        return "page-html", "GET", rng.choice(iris), {"headers": {"Accept": "text/html"}}
+        return "page-html", "GET", rng.choice(iris), {"headers": {"Accept": BROWSER}}
     if choice < 0.95:
         return "page-turtle", "GET", rng.choice(iris), {"headers": {"Accept": "text/turtle"}}
     return "void", "GET", url + ".well-known/void", {}
@@ -150,6 +157,7 @@ def main() -> None:
     threads = [threading.Thread(target=client, args=(url, iris, stop, tally, args.hostile_every, seed), daemon=True)
                for seed in range(args.clients)]
     memory: list[tuple[float, int]] = []
+    serving: list[int] = []  # the serving process alone (its caches), beside the whole tree
     killed: dict = {}
     try:
         started = time.monotonic()
@@ -157,6 +165,7 @@ def main() -> None:
             thread.start()
         while (elapsed := time.monotonic() - started) < args.seconds:
             memory.append((elapsed, tree_pss(proc.pid)))
+            serving.append(procs.pss_kib(proc.pid))
             if args.kill_at >= 0 and not killed and elapsed >= args.kill_at * args.seconds:
                 children = procs.children(proc.pid)
                 if children:
@@ -186,7 +195,10 @@ def main() -> None:
                               "p99": round(lat[int(0.99 * (len(lat) - 1))] * 1000, 1) if lat else None},
         "pss_mib": {"first_third": round(statistics.mean(first) / 1024, 1) if first else None,
                     "last_third": round(statistics.mean(last) / 1024, 1) if last else None,
-                    "max": round(max(kib for _, kib in memory) / 1024, 1) if memory else None},
+                    "max": round(max(kib for _, kib in memory) / 1024, 1) if memory else None,
+                    "every_10_s": [round(kib / 1024, 1) for t, kib in memory if int(t) % 10 == 0],
+                    "serving_process_every_10_s": [round(kib / 1024, 1) for (t, _), kib
+                                                   in zip(memory, serving, strict=True) if int(t) % 10 == 0]},
     }
     out = RESULTS / f"soak-{args.label}.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

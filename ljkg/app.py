@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from . import errors, header_limits, http_headers, safe_links, security_headers
+from . import errors, header_limits, http_headers, languages, safe_links, security_headers
 from .publication import Publication, build_publication
 from .request_limits import limit_requests
 from .response_cache import ResponseCache
@@ -24,13 +24,21 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     http_headers.init_app(app)
     security_headers.init_app(app)  # CSP, nosniff, referrer and framing rules
     safe_links.init_app(app)  # pages link only http(s) IRIs
+    languages.init_app(app, pub.namespaces.base)  # links keep the ?lang= the reader chose
 
-    from .views import dataset, pages, resources, sparql, vocabulary
+    from .browse import load_config
+    from .views import browse, dataset, discovery, pages, resources, search, sparql, vocabulary
+
+    app.config["BROWSE"] = load_config(settings.data_root, pub.prefixes)  # a bad browse.toml stops the start
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(vocabulary.bp)
     app.register_blueprint(dataset.bp)
+    app.register_blueprint(discovery.bp)
+    discovery.init_app(app)  # hreflang links and the description of every page
     app.register_blueprint(pages.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(resources.bp)  # last: its catch-all route serves every other IRI of ours
     app.wsgi_app = ResponseCache(app.wsgi_app, pub.responses)  # repeated GET /sparql requests skip Flask
     limit_requests(app, settings.max_body)  # outermost: an oversized body is refused before anything reads it

@@ -24,7 +24,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import pyoxigraph as ox
 from .iris import Namespaces
 from .loading import GRAPH_FOLDERS, LoadError, fingerprint, source_files
 from .processes import die_with_parent
+from .releases import Releases
 from .settings import Settings
 from .store.oxigraph import files_by_graph
 
@@ -44,17 +44,18 @@ KEEP = 16  # entries kept in the cache folder, the most recently used first
 # Settings that change only how the server runs, never a triple of the metadata graph (the base IRI is
 # in the dataset version already, as resolved: `--base-uri` given or derived from host and port).
 NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
-                   "query_workers", "query_processes", "query_memory", "query_reserved", "client_queries",
+                   "search_dir", "query_workers", "query_processes", "query_memory", "query_reserved", "client_queries",
                    "trusted_proxy", "trusted_proxy_header",
                    "max_query_length", "max_header_field", "max_body", "max_header", "max_connections",
-                   "client_timeout", "max_query_depth", "max_query_patterns", "incoming_limit", "cache_max_age", "validation_processes"}
+                   "client_timeout", "max_query_depth", "max_query_patterns", "incoming_limit", "cache_max_age",
+                   "validation_processes"}
 
 
 @dataclass
 class Checked:
     namespaces: Namespaces
     version: str
-    modified: datetime
+    releases: Releases
     files: dict[str, list[Path]]  # Turtle files by named graph IRI
     metadata: bytes  # N-Triples of the metadata graph, validation report included
     reused: bool  # True when the report came from the cache
@@ -80,7 +81,7 @@ def check(settings: Settings, progress: Progress | None = None) -> Checked:
     say = progress or (lambda _message: None)
     namespaces = Namespaces(settings.base)
     sources = source_files(settings.data_root)
-    version, modified = fingerprint(sources, namespaces.base)
+    version, releases = fingerprint(settings.data_root, sources, namespaces.base)
     files = files_by_graph(sources, lambda folder: namespaces["graph"] + folder)
     folder = settings.cache_folder
     entry = folder / f"{version}-{_producer_digest(settings)}.nt" if folder else None
@@ -89,11 +90,11 @@ def check(settings: Settings, progress: Progress | None = None) -> Checked:
         with contextlib.suppress(OSError):
             os.utime(entry)  # recently used: pruned last
         say(f"validation of version {version} reused from {entry}")
-        return Checked(namespaces, version, modified, files, kept, reused=True)
+        return Checked(namespaces, version, releases, files, kept, reused=True)
     metadata = _in_child(settings, progress)
     if entry is not None:
         _keep(entry, metadata)
-    return Checked(namespaces, version, modified, files, metadata, reused=False)
+    return Checked(namespaces, version, releases, files, metadata, reused=False)
 
 
 def _producer_digest(settings: Settings) -> str:
@@ -198,7 +199,7 @@ def prepare(settings: Settings, progress: Progress | None = None) -> bytes:
         f" ({time.monotonic() - started:.1f} s)")
     if not outcome.conforms and not settings.allow_invalid:
         raise StartupRefused(render_text(outcome, loaded, union))
-    metadata: Graph = build_metadata(namespaces, union, loaded.version, loaded.modified, settings,
+    metadata: Graph = build_metadata(namespaces, union, loaded.version, loaded.releases, settings,
                                      graph_counts=counts)
     root = URIRef(namespaces.iri_of("dataset/validation-report"))  # the report travels with the metadata
     for s, p, o in outcome.report:

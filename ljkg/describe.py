@@ -37,6 +37,7 @@ class Description:
     outgoing: list[ox.Triple] = field(default_factory=list)
     incoming: list[ox.Triple] = field(default_factory=list)
     incoming_total: int = 0
+    incoming_counts: dict[str, int] = field(default_factory=dict)  # property IRI → incoming links, all counted
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # IRI → {lang: label}
     label_triples: list[ox.Triple] = field(default_factory=list)
     closure: list[ox.Triple] = field(default_factory=list)
@@ -79,8 +80,10 @@ def describe(store: Store, iri: str, incoming_limit: int) -> Description:
         f"CONSTRUCT {{ ?b ?p ?o }} WHERE {{ {node} ?x ?b . FILTER(isBlank(?b)) ?b ?p ?o }}")
     d.incoming = [ox.Triple(r["s"], r["p"], ox.NamedNode(iri)) for r in store.select(
         f"SELECT ?s ?p WHERE {{ ?s ?p {node} }} ORDER BY ?p ?s LIMIT {int(incoming_limit)}")]
-    count = store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p {node} }}")
-    d.incoming_total = int(count[0]["n"].value) if count else 0
+    # counted by property, so a page can say how many links each kind has even past the limit
+    d.incoming_counts = {r["p"].value: int(r["n"].value) for r in store.select(
+        f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p {node} }} GROUP BY ?p")}
+    d.incoming_total = sum(d.incoming_counts.values())
     d.nested = nested_relations(store, node, incoming_limit)
     neighbours = {iri}
     for t in (*d.outgoing, *d.incoming, *d.closure, *d.nested):

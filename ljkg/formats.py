@@ -55,6 +55,8 @@ RESULTS_XML = Format("xml", "application/sparql-results+xml", "SPARQL XML", suff
 RESULTS_CSV = Format("csv", "text/csv", "CSV", suffix="csv", results=ox.QueryResultsFormat.CSV)
 RESULTS_TSV = Format("tsv", "text/tab-separated-values", "TSV", suffix="tsv", results=ox.QueryResultsFormat.TSV)
 
+JSON = Format("json", "application/json", "JSON", suffix="json")  # plain JSON documents (search answers)
+
 # The names clients put in `format=`, `output=` or `results=` (SPARQLWrapper: json, xml, turtle, n3, rdf, rdf+xml,
 # csv, tsv, json-ld; Jena, Virtuoso and curl users: the same, short names, or media types). One name can mean
 # two formats, e.g. `json` and `xml`, and each offered tuple below holds at most one of them: SPARQL JSON / XML
@@ -65,6 +67,8 @@ GRAPH_RESULTS = (TURTLE, JSONLD, NTRIPLES, RDFXML, NQUADS, TRIG)
 SOLUTIONS = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 DUMPS = (TURTLE, NTRIPLES, JSONLD, NQUADS, TRIG)
 METADATA = (TURTLE, JSONLD, HTML, NTRIPLES, RDFXML)
+SEARCH = (HTML, JSON, RESULTS_CSV)
+LISTS = SEARCH  # /browse/<class> lists: the same three, a browser (and curl) get the page
 
 ALL = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML, NQUADS, TRIG, RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 BY_SUFFIX = {f.suffix: f for f in ALL if f.suffix}

@@ -1,20 +1,21 @@
 """Read the dataset's RDF files from local disk only, resolved against the configured base.
 
 Ontology and data go into two named graphs of one rdflib Dataset (``graph/ontology``, ``graph/data``);
-the shapes stay a separate graph. The dataset version is a hash of the files and the base, so it changes
-exactly when what we publish changes.
+the shapes stay a separate graph. The dataset version is a hash of the files, the release record and the
+base, so it changes exactly when what we publish changes; dates come from the release record (releases.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
 from .iris import Namespaces
+from .releases import ReleaseRecordError, Releases, read_releases, record_path
 
 GRAPH_FOLDERS = ("ontology", "data")
 
@@ -29,8 +30,12 @@ class Loaded:
     dataset: Dataset
     shapes: Graph
     version: str
-    modified: datetime
+    releases: Releases
     files: list[Path]
+
+    @property
+    def modified(self) -> datetime | None:
+        return self.releases.modified
 
     def graph_iri(self, folder: str) -> URIRef:
         return URIRef(self.namespaces["graph"] + folder)
@@ -68,14 +73,19 @@ def source_files(root: Path) -> list[Path]:
     return files + turtle_files(root / "shapes")
 
 
-def fingerprint(files: list[Path], base: str) -> tuple[str, datetime]:
-    """The dataset version (a hash of the base and every file) and its modification time, without parsing."""
+def fingerprint(root: Path, files: list[Path], base: str) -> tuple[str, Releases]:
+    """The dataset version (a hash of the base, every file and the release record) and the recorded
+    releases, without parsing the RDF. Never a file time: copies of the same files have the same version."""
+    try:
+        releases = read_releases(root)
+    except ReleaseRecordError as exc:
+        raise LoadError(str(exc)) from exc
     digest = hashlib.sha256(base.encode())
-    for path in files:
+    record = record_path(root)
+    for path in [*files, record] if record.is_file() else files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    modified = datetime.fromtimestamp(max(p.stat().st_mtime for p in files), tz=UTC).replace(microsecond=0)
-    return digest.hexdigest()[:16], modified
+    return digest.hexdigest()[:16], releases
 
 
 def load(root: Path, base: str) -> Loaded:
@@ -90,5 +100,5 @@ def load(root: Path, base: str) -> Loaded:
         parse_into(graph, path, namespaces.base)
     for prefix, iri in namespaces.prefixes().items():
         dataset.bind(prefix, iri, override=True)
-    version, modified = fingerprint(files, namespaces.base)
-    return Loaded(namespaces, dataset, shapes, version, modified, files)
+    version, releases = fingerprint(root, files, namespaces.base)
+    return Loaded(namespaces, dataset, shapes, version, releases, files)

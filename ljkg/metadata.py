@@ -16,13 +16,15 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 
 from . import formats
+from .examples import EXAMPLES_PATH
 from .iris import LINK_TARGETS, OWN_PREFIXES, Namespaces
 from .loading import GRAPH_FOLDERS
+from .releases import Releases
 from .settings import Settings
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -35,6 +37,7 @@ SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 XSD_ANYURI = URIRef("http://www.w3.org/2001/XMLSchema#anyURI")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
@@ -95,6 +98,16 @@ KEYWORDS = (("Ljubljana", "international cooperation", "culture", "cities of ref
              "LIKE", "knowledge graph"),
             ("Ljubljana", "mednarodno sodelovanje", "kultura", "mesta zatočišča", "ICORN", "Eurocities",
              "LIKE", "graf znanja"))
+
+
+def _dates(releases: Releases, *, issued: bool = True) -> dict[str, Literal]:
+    """dct:issued (the first release) and dct:modified (the latest), as _describe arguments; none unrecorded."""
+    if releases.current is None:
+        return {}
+    dates = {"dct_modified": Literal(releases.current.date)}
+    if issued:
+        dates["dct_issued"] = Literal(releases.issued)
+    return dates
 
 
 def _bilingual(g: Graph, node: URIRef, prop: URIRef, text: tuple[str, str]) -> None:
@@ -236,8 +249,7 @@ def _linksets(g: Graph, ns: Namespaces, links_by_target: dict[str, list], datase
         g.add((dataset, VOID.subset, linkset))
 
 
-def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, modified: datetime,
-               issued: datetime) -> None:
+def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, releases: Releases) -> None:
     home, sparql = URIRef(ns.base), URIRef(ns.iri_of("sparql"))
     publisher, contact = URIRef(ns["organisation"] + "mol"), URIRef(f"{ns.dataset}/contact")
     temporal = URIRef(f"{ns.dataset}/temporal")
@@ -262,7 +274,7 @@ def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, modified
                           dct_publisher=publisher, dct_license=LICENCE, dct_language=languages,
                           dct_spatial=LJUBLJANA, foaf_homepage=home, dcat_dataset=dataset,
                           dcat_service=sparql, dcat_themeTaxonomy=URIRef(EU + "data-theme"),
-                          dct_modified=Literal(modified), dct_issued=Literal(issued.date()))
+                          **_dates(releases))
     _bilingual(g, catalogue, DCT.title, ("Catalogue: " + TITLE[0], "Katalog: " + TITLE[1]))
     _bilingual(g, catalogue, DCT.description, (
         "The linked-data publication of the knowledge graph: dataset, downloads and SPARQL endpoint.",
@@ -271,9 +283,12 @@ def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, modified
     _describe(g, dataset, (VOID.Dataset, DCAT.Dataset), TITLE, **common, dct_language=languages,
               dct_spatial=LJUBLJANA, dct_temporal=temporal, dct_conformsTo=URIRef(ns.ontology),
               dct_accrualPeriodicity=URIRef(EU + "frequency/IRREG"), dcat_landingPage=home,
-              dct_identifier=Literal(str(dataset)), dct_modified=Literal(modified),
-              dct_issued=Literal(issued.date()))
-    g.add((dataset, OWL.versionInfo, Literal(version)))
+              dct_identifier=Literal(str(dataset)), **_dates(releases))
+    g.add((dataset, OWL.versionInfo, Literal(version)))  # the content fingerprint: ETags, caches
+    if releases.current is not None:  # the release number people cite, and what changed in it
+        g.add((dataset, DCAT.version, Literal(releases.current.version)))
+        for lang, notes in sorted(releases.current.notes.items()):
+            g.add((dataset, ADMS.versionNotes, Literal(notes, lang=lang)))
     _bilingual(g, dataset, DCT.title, TITLE)
     _bilingual(g, dataset, DCT.description, DESCRIPTION)
     for en, sl in zip(*KEYWORDS, strict=True):
@@ -285,7 +300,7 @@ def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, modified
                          (f"{fmt.label} dump", f"Izvoz {fmt.label}"), dcat_accessURL=dump,
                          dcat_downloadURL=dump, dcat_mediaType=media,
                          dct_format=URIRef(EU + "file-type/" + FILE_TYPES[fmt.name]), dct_license=LICENCE,
-                         dct_modified=Literal(modified))
+                         **_dates(releases, issued=False))
         g.add((dist, DCATAP.availability, URIRef(EU + "planned-availability/STABLE")))
         _bilingual(g, dist, DCT.title, (f"{TITLE[0]} ({fmt.label})", f"{TITLE[1]} ({fmt.label})"))
         _bilingual(g, dist, DCT.description, (
@@ -304,6 +319,11 @@ def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, modified
         "Točka protokola SPARQL 1.1 nad celotnim podatkovnim nizom (samo za branje)."))
     for en, sl in zip(*KEYWORDS, strict=True):
         _bilingual(g, sparql, DCAT.keyword, (en, sl))
+    # the example queries (examples.py): documentation of the dataset (DCAT-AP's foaf:page) and of the service
+    examples = _describe(g, URIRef(ns.iri_of(EXAMPLES_PATH)), (FOAF.Document,),
+                         ("SPARQL examples", "Primeri SPARQL"))
+    g.add((dataset, FOAF.page, examples))
+    g.add((sparql, RDFS.seeAlso, examples))
 
 
 def _service(g: Graph, ns: Namespaces, settings: Settings, union_count: int,
@@ -354,21 +374,23 @@ def _predeclared(g: Graph, ns: Namespaces, sparql: URIRef) -> None:
         g.add((sparql, SH.declare, declaration))
 
 
-def build_metadata(namespaces: Namespaces, published: Graph, version: str, modified: datetime,
-                   settings: Settings, *, graph_counts: dict[str, int] | None = None,
-                   issued: datetime | None = None) -> Graph:
+def build_metadata(namespaces: Namespaces, published: Graph, version: str, releases: Releases,
+                   settings: Settings, *, graph_counts: dict[str, int] | None = None) -> Graph:
     """VoID + DCAT-AP 3.0.1 catalogue + SPARQL service description of ``published`` (ontology + data).
 
+    ``version`` is the content fingerprint; the release number and the dates come from ``releases`` (the
+    record in the data root, never file times), so the same files always give the same graph.
     ``graph_counts`` maps a graph folder ('ontology', 'data') to its triple count; a graph without a count
-    gets none (the union's count is stated on the default graph). ``issued`` defaults to ``modified``.
+    gets none (the union's count is stated on the default graph).
     """
     g = Graph()
     for prefix, iri in namespaces.prefixes().items():
         g.bind(prefix, iri, override=True)
     g.bind("dcatap", DCATAP)
+    g.bind("adms", ADMS)
     dataset = URIRef(namespaces.dataset)
     _concepts(g)
-    _catalogue(g, namespaces, dataset, version, modified, issued or modified)
+    _catalogue(g, namespaces, dataset, version, releases)
     _void(g, namespaces, published, dataset)
     _service(g, namespaces, settings, len(published), graph_counts)
     return g

@@ -10,7 +10,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 
 import pyoxigraph as ox
@@ -20,6 +20,8 @@ from .checked import StartupRefused, check, metadata_graph_iri
 from .errors import PublisherError
 from .iris import Namespaces
 from .jsonld import JsonLd
+from .sandbox import SandboxUnavailable
+from .search import SearchIndex, candidate_folders, collect, open_index
 from .settings import Settings
 from .sparql import answer, evaluate, limits_of
 from .store.base import Store
@@ -75,7 +77,7 @@ class BoundedCache:
 
 
 log = logging.getLogger(__name__)
-__all__ = ["StartupRefused", "StoreUnavailable", "build_publication", "metadata_graph_iri"]
+__all__ = ["SandboxUnavailable", "StartupRefused", "StoreUnavailable", "build_publication", "metadata_graph_iri"]
 
 ANSWER_CACHE_BYTES = 64 * 1024 * 1024  # /sparql answers kept per dataset version (each at most a tenth)
 
@@ -88,8 +90,9 @@ class Publication:
     jsonld: JsonLd
     store: Store
     version: str
-    modified: datetime
+    modified: datetime | None  # the latest release's day (releases.py), for Last-Modified
     metadata_graph_iri: str
+    search: SearchIndex | None = None  # the full-text index of this version (search.py)
     cache: dict = field(default_factory=dict)  # rendered dumps and reports, by key
     representations: BoundedCache = field(default_factory=BoundedCache)  # rendered resources
     answers: BoundedCache = field(default_factory=lambda: BoundedCache(4096, ANSWER_CACHE_BYTES))  # /sparql
@@ -141,13 +144,31 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
         store.close()
         raise StartupRefused(render_text(outcome))
     pub = Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri)
+    pub.search = search_index(settings, store, namespaces, version)
     if start_queries:
-        start_query_processes(pub)
+        try:
+            start_query_processes(pub)
+        except SandboxUnavailable:
+            store.close()
+            raise
     return pub
 
 
+def search_index(settings: Settings, store: Store, namespaces: Namespaces, version: str) -> SearchIndex:
+    """The full-text index of this dataset version: reused when kept, else built from the store's graph."""
+    folders = candidate_folders(settings.search_dir, settings.store, settings.cache_folder)
+    metadata = metadata_graph_iri(namespaces)
+    try:
+        return open_index(folders, version, namespaces.base,
+                          partial(collect, store.select, metadata, namespaces["ljo"] + "Sentence"))
+    except (OSError, PublisherError) as exc:
+        store.close()
+        raise StoreUnavailable(f"the search index cannot be built: {exc}") from exc
+
+
 def start_query_processes(pub: Publication) -> None:
-    """Fork the killable /sparql query processes of an embedded store (a remote store needs none).
+    """Fork the killable /sparql query processes of an embedded store (a remote store needs none), kept off
+    the network unless --allow-remote (SandboxUnavailable when that cannot be done here).
 
     Call it in the process that serves, while it is still single-threaded: `ljkg serve --processes N`
     loads once, forks the HTTP processes, then each starts its own.
@@ -158,14 +179,15 @@ def start_query_processes(pub: Publication) -> None:
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes(), predeclared=namespaces.predeclared())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,
-                            settings.query_memory * 2**20, settings.query_reserved)
+                            settings.query_memory * 2**20, settings.query_reserved, network=settings.allow_remote)
 
 
-def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, Outcome]:
-    """Version, modification time and validation verdict of a store filled by `ljkg load`."""
+def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | None, Outcome]:
+    """Version, modification time (the latest recorded release's day; None without a release record) and
+    validation verdict of a store filled by `ljkg load`."""
     rows = store.select(f"""SELECT ?version ?modified WHERE {{
-        <{namespaces.dataset}> <http://www.w3.org/2002/07/owl#versionInfo> ?version ;
-                               <http://purl.org/dc/terms/modified> ?modified }} LIMIT 1""")
+        <{namespaces.dataset}> <http://www.w3.org/2002/07/owl#versionInfo> ?version
+        OPTIONAL {{ <{namespaces.dataset}> <http://purl.org/dc/terms/modified> ?modified }} }} LIMIT 1""")
     if not rows:
         raise StoreUnavailable(
             f"the store holds no dataset <{namespaces.dataset}>: fill it with `ljkg load` using the same "
@@ -177,8 +199,14 @@ def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime, O
         raise StoreUnavailable(f"the store has no validation report <{root}>: fill it with `ljkg load`")
     report = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     conforms = any(o.toPython() is True for o in report.objects(None, SH.conforms))
-    version, modified = rows[0]["version"].value, rows[0]["modified"].value
-    return version, datetime.fromisoformat(modified), Outcome(conforms, report, read_report(report))
+    version, modified = rows[0]["version"].value, rows[0]["modified"]
+    return version, _moment(modified.value) if modified else None, Outcome(conforms, report, read_report(report))
+
+
+def _moment(text: str) -> datetime:
+    """An xsd:date (a release day) or xsd:dateTime as an aware datetime, UTC when no offset is given."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _evaluate(store, job, *, base, limits, jsonld, prefixes, predeclared):

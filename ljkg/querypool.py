@@ -28,6 +28,10 @@ A query still running after DEMOTE_AFTER is moved to the lowest CPU priority unt
 cheap queries arriving meanwhile overtake it instead of sharing the cores with it evenly. Its thread
 gets its priority back afterwards, which the kernel allows only with CAP_SYS_NICE or a large enough
 RLIMIT_NICE; without either, queries are not demoted (a demoted thread could never be restored).
+
+Unless --allow-remote, a query process loads a seccomp filter right after the fork, before its threads start,
+so that nothing it evaluates can open a network path, whatever the guard let through (sandbox.py); a process
+that cannot load it says so instead of reporting its threads, and the pool refuses to start.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
-from . import errors
+from . import errors, sandbox
 from .processes import die_with_parent
 from .sparql import Answer, QueryJob
 
@@ -70,13 +74,23 @@ MEMORY_CHECK_EVERY = 0.05
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _host_main(conns: list[Connection], evaluator: Evaluator, siblings: list[Connection], parent_pid: int) -> None:
-    """A query process: one thread per pipe, the first being the main thread (so its id is the pid)."""
+def _host_main(conns: list[Connection], evaluator: Evaluator, siblings: list[Connection], parent_pid: int,
+               rules: object | None) -> None:
+    """A query process: one thread per pipe, the first being the main thread (so its id is the pid).
+
+    With `rules` (sandbox.prepare()), the process is kept off the network before any thread starts or job
+    arrives; if that fails it says why on its first pipe and exits, so the server does not run unprotected."""
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     for inherited in siblings:  # the parent's ends of the other pipes, copied by the fork: without this a
         inherited.close()       # pipe never reaches EOF, and we would outlive a killed parent (and its port)
     os.nice(QUERY_NICENESS)  # before the threads start: on Linux each thread has its own, inherited at creation
+    if rules is not None:
+        try:
+            sandbox.confine(rules)
+        except sandbox.SandboxUnavailable as exc:
+            conns[0].send(("unsandboxed", str(exc)))
+            return
     for conn in conns[1:]:
         threading.Thread(target=_serve, args=(conn, evaluator), daemon=True).start()
     _serve(conns[0], evaluator)
@@ -183,11 +197,15 @@ class QueryPool:
     `memory_limit` (bytes, 0 for none) bounds what a query process may grow by while a long query runs
     in it (what earlier queries left behind, such as a disk store's block cache, does not count); past it
     the process is killed, and its queries start again in a fresh one, once: the query that goes over the
-    limit there as well is refused (the first time it may have been a query beside it)."""
+    limit there as well is refused (the first time it may have been a query beside it).
+
+    Unless `network` is true (--allow-remote), every query process runs in the seccomp sandbox of
+    sandbox.py; SandboxUnavailable if it cannot be set up."""
 
     def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1,
-                 memory_limit: int = 0, reserved: int = 0) -> None:
+                 memory_limit: int = 0, reserved: int = 0, network: bool = False) -> None:
         self._evaluator = evaluator
+        self._rules = None if network else sandbox.prepare()
         self._timeout = timeout
         self._memory_limit = memory_limit
         self._context = mp.get_context("fork")
@@ -208,10 +226,14 @@ class QueryPool:
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
         size = max(1, size)
         processes = max(1, min(processes, size))
-        for index in range(processes):
-            self._start(size // processes + (1 if index < size % processes else 0))
-        if reserved > 0:
-            self._start(reserved, reserved=True)
+        try:
+            for index in range(processes):
+                self._start(size // processes + (1 if index < size % processes else 0))
+            if reserved > 0:
+                self._start(reserved, reserved=True)
+        except sandbox.SandboxUnavailable:
+            self.close()
+            raise
 
     def pids(self) -> list[int]:
         """The live query processes."""
@@ -233,19 +255,21 @@ class QueryPool:
                     siblings = [s.conn for s in self._slots] + [parent for parent, _ in pipes]
                 process = self._context.Process(target=_host_main, daemon=True,
                                                 args=([child for _, child in pipes], self._evaluator, siblings,
-                                                      os.getpid()))
+                                                      os.getpid(), self._rules))
                 process.start()
                 for _, child in pipes:
                     child.close()
             try:
                 thread_ids = [self._thread_id(parent, process.pid) for parent, _ in pipes]
                 break
-            except (EOFError, OSError, RuntimeError) as exc:
+            except (EOFError, OSError, RuntimeError, sandbox.SandboxUnavailable) as exc:
                 log.error("query process %d did not start (attempt %d): %s", process.pid, attempt, exc)
                 process.kill()
                 process.join(timeout=5)
                 for parent, _ in pipes:
                     parent.close()
+                if isinstance(exc, sandbox.SandboxUnavailable):
+                    raise
         else:
             raise RuntimeError("could not start a query process three times in a row")
         host = _Process(process, threads, 0, reserved=reserved)
@@ -260,7 +284,10 @@ class QueryPool:
     def _thread_id(conn: Connection, pid: int) -> int:
         if not conn.poll(STARTUP_WAIT):
             raise RuntimeError(f"query process {pid} did not report its threads within {STARTUP_WAIT:g} s")
-        return conn.recv()
+        reported = conn.recv()
+        if isinstance(reported, tuple):  # ("unsandboxed", why): starting it again would fail the same way
+            raise sandbox.SandboxUnavailable(reported[1])
+        return reported
 
     def _may_demote(self) -> bool:
         """Warn (a deployment may want to grant it) when long queries cannot be demoted."""

@@ -19,7 +19,14 @@ import sys
 from .connections import BACKLOG, raise_open_file_limit
 from .loading import LoadError
 from .processes import die_with_parent
-from .publication import Publication, StartupRefused, StoreUnavailable, build_publication, start_query_processes
+from .publication import (
+    Publication,
+    SandboxUnavailable,
+    StartupRefused,
+    StoreUnavailable,
+    build_publication,
+    start_query_processes,
+)
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,11 +69,18 @@ def _publication(settings: Settings, start_queries: bool) -> tuple[Publication |
     except StoreUnavailable as exc:
         print(f"error: cannot open the store: {exc}", file=sys.stderr)
         return None, 2
+    except SandboxUnavailable as exc:
+        return None, _unsandboxed(exc)
     except StartupRefused as exc:
         print("Refusing to start: the data does not conform to its shapes.\n", file=sys.stderr)
         print(str(exc), file=sys.stderr)
         print("Fix the data, or start anyway with --allow-invalid (every page then says so).", file=sys.stderr)
         return None, 1
+
+
+def _unsandboxed(exc: SandboxUnavailable) -> int:
+    print(f"Refusing to start: {exc}", file=sys.stderr)
+    return 2
 
 
 def _announce(pub: Publication, settings: Settings) -> None:
@@ -139,7 +153,10 @@ def _child(settings: Settings, shared: Publication | None, listener: socket.sock
             return failure
     else:
         pub = shared
-        start_query_processes(pub)
+        try:
+            start_query_processes(pub)
+        except SandboxUnavailable as exc:
+            return _unsandboxed(exc)
 
     def stop(_signum, _frame) -> None:
         pub.store.close()  # our query processes go with us

@@ -44,6 +44,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cache_dir", str, "",
             "Folder keeping each dataset version's validation report and metadata, so a restart on unchanged "
             "files skips SHACL (default: $XDG_CACHE_HOME/ljkg or ~/.cache/ljkg; 'off' disables it)."),
+    Setting("search_dir", str, "",
+            "Folder keeping the full-text search index, one file per dataset version (default: inside "
+            "--store DIR beside DIR/current, else the cache folder; a temporary folder when neither is writable)."),
     Setting("sparql_backend", str, "",
             "Answer pages and /sparql from this remote SPARQL 1.1 endpoint (its default graph must be the "
             "union of its named graphs; fill it with `ljkg dump --format nquads`; default: none, a local store)."),
@@ -101,7 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_invalid", bool, False,
             "Start even if the data violates the shapes (every page then says so)."),
     Setting("allow_remote", bool, False,
-            "Let SPARQL SERVICE fetch remote endpoints (off: such queries are refused with 400)."),
+            "Let SPARQL SERVICE fetch remote endpoints (off: such queries are refused with 400, and the query "
+            "processes cannot open a socket at all: docs/sandbox.md)."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -130,6 +134,7 @@ class Settings:
     base_uri: str = BY_NAME["base_uri"].default
     store: str = BY_NAME["store"].default
     cache_dir: str = BY_NAME["cache_dir"].default
+    search_dir: str = BY_NAME["search_dir"].default
     sparql_backend: str = BY_NAME["sparql_backend"].default
     processes: int = BY_NAME["processes"].default
     workers: int = BY_NAME["workers"].default

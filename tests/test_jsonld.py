@@ -48,7 +48,7 @@ def test_construct_results_use_the_context(served, http):
 
 # --- one shape per key, and the published JSON Schema (docs/jsonld.md) -------------------------------------
 
-METADATA_PATHS = ("sparql", "catalogue", "dataset", "graph/", "dataset/", "context/")
+METADATA_PATHS = ("sparql", "catalogue", "dataset", "graph/", "dataset/", "context/", ".well-known/")
 
 
 def _resource_documents(served, http) -> dict[str, dict]:

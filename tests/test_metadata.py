@@ -85,7 +85,7 @@ def union(kg) -> Graph:
 
 @pytest.fixture(scope="module")
 def metadata(kg, union) -> Graph:
-    return build_metadata(kg.namespaces, union, kg.version, kg.modified, Settings(),
+    return build_metadata(kg.namespaces, union, kg.version, kg.releases, Settings(),
                           graph_counts=counts_of(kg))
 
 
@@ -218,7 +218,7 @@ def test_service_description(kg, metadata, union):
 
 
 def test_federation_is_stated_only_when_allowed(kg, union):
-    remote = build_metadata(kg.namespaces, union, kg.version, kg.modified, Settings(allow_remote=True))
+    remote = build_metadata(kg.namespaces, union, kg.version, kg.releases, Settings(allow_remote=True))
     assert SD.BasicFederatedQuery in set(remote.objects(SPARQL, SD.feature))
     named = remote.value(remote.value(SPARQL, SD.defaultDataset), SD.namedGraph)
     assert remote.value(remote.value(named, SD.graph), VOID.triples) is None  # no per-graph count given
@@ -241,7 +241,9 @@ def test_dataset_facts(kg, metadata):
     temporal = metadata.value(DATASET, DCT.temporal)
     assert str(metadata.value(temporal, DCAT.startDate)) == "1994-01-01"
     assert str(metadata.value(temporal, DCAT.endDate)) == "2021-12-12"
-    assert metadata.value(DATASET, DCT.modified).toPython() == kg.modified
+    assert metadata.value(DATASET, DCT.modified).toPython() == kg.releases.current.date
+    assert metadata.value(DATASET, DCT.issued).toPython() == kg.releases.issued
+    assert str(metadata.value(DATASET, DCAT.version)) == kg.releases.current.version
     assert str(metadata.value(DATASET, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))) == kg.version
     assert metadata.value(CATALOGUE, DCAT.dataset) == DATASET
     assert metadata.value(CATALOGUE, DCAT.service) == SPARQL

@@ -42,10 +42,10 @@ def test_load_reports_progress_and_fills_every_graph(loaded_store: Path):
 def test_load_prints_each_stage(tmp_path: Path):
     result = load("--store", str(tmp_path / "s"), "--cache-dir", "off")  # validated now, not reused
     assert result.exit_code == 0
-    assert "parsed 21 files, 1,564 triples" in result.output
+    assert "parsed 22 files, 1,752 triples" in result.output
     assert "validated with SHACL: conforms" in result.output
     assert "stored icorn.ttl in <http://ljkg.test/graph/data>" in result.output
-    assert result.output.strip().splitlines()[-1].startswith("Loaded 3,0")
+    assert result.output.strip().splitlines()[-1].startswith("Loaded 3,2")
 
 
 def test_load_refuses_invalid_data_and_writes_nothing(copy: Path, tmp_path: Path):

@@ -71,10 +71,11 @@ class OxigraphStore:
             raise
 
     def start_pool(self, evaluate: Callable, size: int, timeout: float, processes: int = 1,
-                   memory_limit: int = 0, reserved: int = 0) -> None:
-        """Fork the query processes now, while the server is still single-threaded."""
+                   memory_limit: int = 0, reserved: int = 0, network: bool = False) -> None:
+        """Fork the query processes now, while the server is still single-threaded; without `network` they
+        cannot open a socket (sandbox.py)."""
         self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout, processes,
-                              memory_limit, reserved)
+                              memory_limit, reserved, network)
 
     def _child_store(self) -> ox.Store:
         if self.path is None:

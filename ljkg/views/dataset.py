@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, request
 from .. import formats
 from ..app import publication
 from ..dumps import dump
+from ..examples import EXAMPLES_PATH, description, read_folder
 from ..http_headers import set_validators
 from .common import graph_response, negotiate
 
@@ -25,6 +26,26 @@ def void():
 
     return graph_response(triples, fmt, path="catalogue", negotiated=negotiated, offered=formats.METADATA,
                           html=metadata_page, html_path=pub.namespaces.dataset.removeprefix(pub.namespaces.base))
+
+
+EXAMPLE_FORMATS = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)
+
+
+@bp.route(f"/{EXAMPLES_PATH}", methods=["GET", "HEAD"])
+@bp.route(f"/{EXAMPLES_PATH}.<suffix>", methods=["GET", "HEAD"])
+def sparql_examples(suffix: str | None = None):
+    """The example queries as SHACL executables (examples.py), the way SPARQL-examples harvesters read them."""
+    pub = publication()
+    suffix_format = formats.BY_SUFFIX.get(suffix) if suffix else None
+    if suffix and suffix_format not in EXAMPLE_FORMATS:
+        offered = ", ".join(f"{EXAMPLES_PATH}.{f.suffix}" for f in EXAMPLE_FORMATS)
+        abort(404, description=f"no representation '.{suffix}' of the SPARQL examples; available: {offered}")
+    fmt, negotiated = negotiate(EXAMPLE_FORMATS, suffix_format)
+    triples = pub.cache.get("example-triples")
+    if triples is None:
+        folder = str(pub.settings.data_root / "queries")
+        triples = pub.cache["example-triples"] = description(read_folder(folder), pub.namespaces.base)
+    return graph_response(triples, fmt, path=EXAMPLES_PATH, negotiated=negotiated, offered=EXAMPLE_FORMATS)
 
 
 @bp.route("/context/<version>.jsonld", methods=["GET", "HEAD"])

@@ -9,9 +9,11 @@ import pyoxigraph as ox
 
 from ..app import publication
 from ..describe import Description, labels_of, sources_of
-from ..formats import RESOURCE
+from ..formats import HTML, RESOURCE
 from ..iris import LINK_TARGETS
 from ..languages import pick
+from . import times
+from .relations import RelationRow, graph_of, relation_rows
 
 DESCRIPTIVE = ("http://www.w3.org/2004/02/skos/core#definition", "http://purl.org/dc/terms/description",
                "https://schema.org/description", "http://www.w3.org/2000/01/rdf-schema#comment")
@@ -33,6 +35,7 @@ class PropertyRow:
     iri: str
     href: str
     values: list[Term] = field(default_factory=list)
+    count: int = 0  # how many links of this property there are in all (incoming rows may show fewer)
 
 
 @dataclass
@@ -49,6 +52,9 @@ class ResourcePage:
     external: list[Term]
     sources: list
     formats: list[tuple[str, str]]
+    alternates: list[tuple[str, str, str]] = field(default_factory=list)  # (label, href, media type): <head>
+    when: str | None = None  # when the resource itself held (an event, a membership, an interval)
+    relations: list[RelationRow] = field(default_factory=list)
 
 
 def term_view(term, labels: dict, lang: str) -> Term:
@@ -73,7 +79,7 @@ def compact(iri: str) -> str:
     return iri
 
 
-def rows_by_predicate(pairs, labels: dict, lang: str) -> list[PropertyRow]:
+def rows_by_predicate(pairs, labels: dict, lang: str, counts: dict[str, int] | None = None) -> list[PropertyRow]:
     grouped: dict[str, list[Term]] = defaultdict(list)
     for predicate, value in pairs:
         grouped[predicate.value].append(term_view(value, labels, lang))
@@ -81,7 +87,7 @@ def rows_by_predicate(pairs, labels: dict, lang: str) -> list[PropertyRow]:
     for p, values in grouped.items():
         label = pick(labels.get(p), lang) or compact(p)
         values.sort(key=lambda t: (t.note not in (None, lang), t.text))
-        rows.append(PropertyRow(label, p, p, values))
+        rows.append(PropertyRow(label, p, p, values, (counts or {}).get(p, len(values))))
     return sorted(rows, key=lambda r: r.label.lower())
 
 
@@ -98,7 +104,7 @@ def resource_page(d: Description, lang: str) -> ResourcePage:
     skip = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
     properties = rows_by_predicate(((t.predicate, t.object) for t in d.outgoing if t.predicate.value not in skip),
                                    labels, lang)
-    incoming = rows_by_predicate(((t.predicate, t.subject) for t in d.incoming), labels, lang)
+    incoming = rows_by_predicate(((t.predicate, t.subject) for t in d.incoming), labels, lang, d.incoming_counts)
     external = [term_view(t.object, labels, lang) for t in d.outgoing
                 if isinstance(t.object, ox.NamedNode)
                 and any(t.object.value.startswith(ns) for ns in LINK_TARGETS.values())]
@@ -114,6 +120,11 @@ def resource_page(d: Description, lang: str) -> ResourcePage:
         entry["facts"].append(Term(pick(fact_labels.get(s.fact), lang) or compact(s.fact), href=s.fact, iri=s.fact))
     sources = sorted(grouped.values(), key=lambda e: (e["start"] is None, e["start"] or 0))
     fmts = [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}") for f in RESOURCE]
+    base = pub.namespaces.base
     return ResourcePage(d.iri, path, title, descriptions, types, properties, incoming, d.incoming_total,
-                        len(d.incoming), external, sources, fmts)
+                        len(d.incoming), external, sources, fmts,
+                        [(f.label, f"{pub.namespaces.base}{path}.{f.suffix}", f.media_type) for f in RESOURCE
+                         if f is not HTML],
+                        when=times.when(graph_of(d), d.iri, lang, base),
+                        relations=relation_rows(d, lang, base, term_view))
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from .. import errors, formats
 from ..app import publication
 from ..describe import labels_of
+from ..discovery import dataset_jsonld
+from ..examples import Example, by_topic, pasteable, read_folder
 from ..languages import chosen, pick
 from ..sparql import QueryJob
+from .browse import browse_link
 from .page_model import compact, term_view
 
 bp = Blueprint("pages", __name__)
@@ -25,32 +24,13 @@ OWL = "http://www.w3.org/2002/07/owl#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 
-@dataclass(frozen=True)
-class Example:
-    slug: str
-    titles: dict[str, str]
-    question: str
-    text: str
-
-
-@cache
-def _examples(folder: str) -> tuple[Example, ...]:
-    out = []
-    for path in sorted(Path(folder).glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        titles = dict(re.findall(r"^#\s*title@(\w+):\s*(.+?)\s*$", text, re.MULTILINE))
-        question = re.search(r"^#\s*question:\s*(.+?)\s*$", text, re.MULTILINE)
-        out.append(Example(path.stem, titles, question.group(1) if question else "", text))
-    return tuple(out)
-
-
 def examples() -> tuple[Example, ...]:
-    return _examples(str(publication().settings.data_root / "queries"))
+    return read_folder(str(publication().settings.data_root / "queries"))
 
 
-def example_text(example: Example) -> str:
-    """The example as a user can paste it anywhere: our relative prefixes resolved by a BASE line."""
-    return f"BASE <{publication().namespaces.base}>\n{example.text}"
+def example_text(example: Example, lang: str = "en") -> str:
+    """The example in the page's language, as a user can paste it anywhere (a BASE line for our prefixes)."""
+    return pasteable(example.in_language(lang), publication().namespaces.base)
 
 
 GRAPH_VARIABLES = ["subject", "predicate", "object"]
@@ -131,15 +111,29 @@ def home():
         SELECT ?d WHERE {{ <{pub.namespaces.dataset}> <http://purl.org/dc/terms/description> ?d
         FILTER(LANG(?d) = "{lang}") }}""")
     timeline = next((e for e in examples() if "timeline" in e.slug), None)
+    technical = current_app.config["BROWSE"].technical
+
+    def listed(cls: ox.NamedNode):
+        """A class as the home page shows it: its label, linking to its list on this server."""
+        view = term_view(cls, class_labels, lang)
+        href = browse_link(cls.value)
+        if href:
+            view.href, view.external = href, False
+        return view
+
+    classes = sorted(((listed(r["class"]), int(r["n"].value), r["class"].value in technical) for r in counts),
+                     key=lambda c: c[0].text.lower())
     return render_template(
         "home.html",
         title=pick(dataset, lang) or "Ljubljana",
         description=description[0]["d"].value if description else "",
-        counts=[(term_view(r["class"], class_labels, lang), int(r["n"].value)) for r in counts],
-        groups=[(term_view(ox.NamedNode(c), class_labels, lang), sorted(items, key=lambda t: t.text))
-                for c, items in groups.items()],
-        timeline=table(example_text(timeline), lang) if timeline else None,
+        counts=[(t, n) for t, n, tech in classes if not tech],
+        technical=[(t, n) for t, n, tech in classes if tech],
+        groups=[(listed(ox.NamedNode(c)), sorted(items, key=lambda t: t.text))
+                for c, items in groups.items() if c not in technical],
+        timeline=table(example_text(timeline, lang), lang) if timeline else None,
         examples=examples(),
+        structured_data=[dataset_jsonld(pub, lang)],
     )
 
 
@@ -152,9 +146,10 @@ def query_page() -> str:
             result = table(query, lang)
         except errors.PublisherError as exc:
             error = f"{exc.status} {exc.title}: {exc.message}"
-    default = example_text(examples()[0]) if examples() else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    default = example_text(examples()[0], lang) if examples() else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    groups = [(topic, [(e, example_text(e, lang)) for e in group]) for topic, group in by_topic(examples())]
     return render_template("query.html", query=query or default, result=result, error=error,
-                           examples=[(e, example_text(e)) for e in examples()], ran=bool(query))
+                           example_groups=groups, ran=bool(query))
 
 
 def _definitions(store, iris) -> dict[str, dict[str, str]]:
@@ -218,7 +213,9 @@ def metadata_page() -> str:
     from .page_model import resource_page
 
     d = describe(pub.store, pub.namespaces.dataset, pub.settings.incoming_limit)
-    return render_template("resource.html", page=resource_page(d, chosen()))
+    return render_template("resource.html", page=resource_page(d, chosen()),
+                           structured_data=[dataset_jsonld(pub, chosen())],
+                           page_path=pub.namespaces.dataset.removeprefix(pub.namespaces.base))
 
 
 def report_page() -> str:

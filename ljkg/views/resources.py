@@ -11,10 +11,11 @@ from flask import Blueprint, Response, render_template, request
 from .. import formats
 from ..app import publication
 from ..describe import describe
+from ..discovery import dataset_jsonld, event_jsonld
 from ..errors import NotAcceptable, NotFound
 from ..http_headers import set_validators
 from ..iris import iri_problem, quoted
-from ..languages import chosen
+from ..languages import asked, chosen
 from ..negotiation import choose, format_override
 from . import page_model
 from .common import etag_parts, graph_response, negotiate
@@ -57,7 +58,8 @@ def resource(name: str):
 
         return graph_response([], fmt, path=path, negotiated=negotiated, html=ontology_page)
 
-    key = (path, fmt.name, chosen() if fmt is formats.HTML else "", negotiated)
+    # a page depends on its language, and on whether ?lang= chose it (its links then carry it)
+    key = (path, fmt.name, (chosen(), asked()) if fmt is formats.HTML else "", negotiated)
     cached = pub.representations.get(key)
     if cached is not None:  # the dataset never changes while we run: a rendering stays right
         body, headers = cached
@@ -68,13 +70,27 @@ def resource(name: str):
         raise_not_found(path, f"{quoted(iri)} is not described in this dataset")
     response = graph_response(
         description.triples, fmt, path=path, negotiated=negotiated, frame_iri=iri,
-        html=lambda: render_template("resource.html", page=page_model.resource_page(description, chosen())),
+        html=lambda: resource_html(description),
     )
     response.headers["X-Incoming-Links"] = f"{len(description.incoming)}/{description.incoming_total}"
     if response.status_code == 200:
         pub.representations.put(key, (response.get_data(), [(k, v) for k, v in response.headers
                                                              if k not in ("ETag", "Last-Modified", "Content-Length")]))
     return response
+
+
+def resource_html(description) -> str:
+    """A resource's page, with schema.org markup in its head when it is an event or an exhibition."""
+    lang = chosen()
+    page = page_model.resource_page(description, lang)
+    pub = publication()
+    if description.iri == pub.namespaces.dataset:
+        marked = dataset_jsonld(pub, lang)
+    else:
+        marked = event_jsonld(pub, description.iri, lang)
+    return render_template("resource.html", page=page, structured_data=[marked] if marked else [],
+                           meta_description=page.descriptions[0] if page.descriptions else page.title,
+                           page_path=pub.namespaces.path_of(description.iri))
 
 
 def raise_not_found(path: str, message: str):
