@@ -7,7 +7,7 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, current_app, render_template, request
 
-from .. import errors
+from .. import errors, formats
 from ..app import publication
 from ..describe import labels_of
 from ..discovery import dataset_jsonld
@@ -33,13 +33,36 @@ def example_text(example: Example, lang: str = "en") -> str:
     return pasteable(example.in_language(lang), publication().namespaces.base)
 
 
-def run_select(query: str) -> tuple[list[str], list[dict], bool]:
-    """Run a query through the isolated pool as SPARQL JSON, for the page's table."""
-    answer = publication().store.sparql(QueryJob(query=query, format_override="json"))
+GRAPH_VARIABLES = ["subject", "predicate", "object"]
+PAGE_ACCEPT = f"{formats.RESULTS_JSON.media_type}, {formats.NTRIPLES.media_type}"
+
+
+def _binding(term) -> dict:
+    """A term as a SPARQL 1.1 JSON results binding, so solutions and triples reach the page in one shape."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if term.language:
+        return {"type": "literal", "value": term.value, "xml:lang": term.language}
+    return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+
+
+def run_select(query: str) -> tuple[str, list[str], list[dict], bool]:
+    """Run a query through the isolated pool, for the page: its kind (solutions, boolean or graph), variables
+    and SPARQL JSON bindings; a CONSTRUCT or DESCRIBE answer becomes subject/predicate/object rows."""
+    # one evaluation whatever the form: content negotiation picks SPARQL JSON or N-Triples by the kind
+    answer = publication().store.sparql(QueryJob(query=query, accept=PAGE_ACCEPT))
+    if answer.kind == "graph":
+        fmt = next(f for f in formats.ALL if f.name == answer.format_name)
+        rows = [{v: _binding(t) for v, t in zip(GRAPH_VARIABLES, (q.subject, q.predicate, q.object), strict=True)}
+                for q in ox.parse(answer.body, format=fmt.rdf)]
+        return "graph", GRAPH_VARIABLES, rows, answer.truncated
     document = json.loads(answer.body)
     if "boolean" in document:
-        return ["boolean"], [{"boolean": {"type": "literal", "value": str(document["boolean"]).lower()}}], False
-    return document["head"]["vars"], document["results"]["bindings"], answer.truncated
+        return ("boolean", ["boolean"],
+                [{"boolean": {"type": "literal", "value": str(document["boolean"]).lower()}}], False)
+    return "solutions", document["head"]["vars"], document["results"]["bindings"], answer.truncated
 
 
 def _cell(binding: dict | None, lang: str, labels: dict):
@@ -48,17 +71,23 @@ def _cell(binding: dict | None, lang: str, labels: dict):
     kind = binding["type"]
     if kind == "uri":
         return term_view(ox.NamedNode(binding["value"]), labels, lang)
+    if kind == "bnode":
+        return term_view(ox.BlankNode(binding["value"]), labels, lang)
     return term_view(ox.Literal(binding["value"], language=binding.get("xml:lang")) if "xml:lang" in binding
                      else ox.Literal(binding["value"], datatype=ox.NamedNode(binding["datatype"]))
                      if "datatype" in binding else ox.Literal(binding["value"]), labels, lang)
 
 
 def table(query: str, lang: str) -> dict:
-    variables, bindings, truncated = run_select(query)
+    """The result as the page's table, and as the data the result views (views.bundle.js) draw from: the
+    bindings themselves and each IRI's label in the page's language."""
+    kind, variables, bindings, truncated = run_select(query)
     iris = {b["value"] for row in bindings for b in row.values() if b["type"] == "uri"}
     labels, _ = labels_of(publication().store, iris)
     rows = [[_cell(row.get(v), lang, labels) for v in variables] for row in bindings]
-    return {"variables": variables, "rows": rows, "truncated": truncated}
+    data = {"kind": kind, "vars": variables, "bindings": bindings, "truncated": truncated,
+            "labels": {iri: text for iri in iris if (text := pick(labels.get(iri), lang))}}
+    return {"kind": kind, "variables": variables, "rows": rows, "truncated": truncated, "data": data}
 
 
 @bp.route("/", methods=["GET", "HEAD"])

@@ -116,6 +116,9 @@ def endpoint():
     response = Response(answer.body, content_type=fmt.content_type)
     response.vary.add("Accept")
     response.headers["X-Row-Limit"] = str(pub.settings.row_limit)
+    # shown in place as before, but saved (a download link, "Save as") under a name with the format's
+    # extension, not as "sparql"
+    response.headers["Content-Disposition"] = f'inline; filename="ljkg-query-{_digest(job)[:8]}.{fmt.suffix}"'
     if answer.truncated:
         response.headers["X-Truncated"] = "true"
         response.headers["Warning"] = f'199 - "results truncated to the row limit of {pub.settings.row_limit}"'
