@@ -2,13 +2,14 @@
 
 bench/soak.py reports one figure, the PSS of the whole process tree. This script starts `python server.py`
 on the project's data, has --clients threads send one kind of request only (a hostile kind of
-bench/soak.py, `examples` for its normal requests, `mix` for both as it sends them) for --seconds, and samples every second, for each query
-process of the server: its pid, PSS, RSS and private memory (/proc/PID/smaps_rollup). It prints how many
-query processes there were at each sample (alive, and zombies), how many distinct ones it saw (each
-replacement is a new pid), and the tree's PSS in the first third vs the last third, per request sent.
+bench/soak.py, `examples` for its normal requests, `mix` for both as it sends them) for --seconds, and
+samples every second, for each query process of the server: its pid, PSS, RSS and private memory
+(/proc/PID/smaps_rollup). It prints how many query processes there were at each sample (alive, and
+zombies), how many distinct ones it saw (each replacement is a new pid), and the tree's PSS in the first
+third vs the last third, per request sent.
 
     python bench/query_process_growth.py --kind slow-query --seconds 60
-    python bench/query_process_growth.py --kind examples --seconds 60 -- --query-recycle-mib 0
+    python bench/query_process_growth.py --kind mix --clients 8 --seconds 90
 
 Results go to bench/results/growth-<kind>-<label>.json.
 """
@@ -82,7 +83,8 @@ def client(url: str, iris: list[str], kind: str, stop: threading.Event, sent: Co
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", default="slow-query", help="a hostile kind of bench/soak.py, 'examples' (its normal requests) or 'mix' (both, as it sends them)")
+    parser.add_argument("--kind", default="slow-query",
+                        help="a hostile kind of bench/soak.py, 'examples' (its normal requests) or 'mix' (both)")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--label", default="default")

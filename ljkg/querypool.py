@@ -48,11 +48,13 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection
 
 from . import errors, sandbox
 from .processes import die_with_parent
 from .sparql import Answer, QueryJob
+from .zygote import Forked, Zygote, ZygoteGone
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +76,14 @@ MEMORY_CHECK_EVERY = 0.05
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _host_main(conns: list[Connection], evaluator: Evaluator, siblings: list[Connection], parent_pid: int,
-               rules: object | None) -> None:
-    """A query process: one thread per pipe, the first being the main thread (so its id is the pid).
+def _host_main(conns: list[Connection], parent_pid: int, evaluator: Evaluator, rules: object | None) -> None:
+    """A query process, forked by the pool's zygote (zygote.py): one thread per pipe, the first being the main
+    thread (so its id is the pid).
 
     With `rules` (sandbox.prepare()), the process is kept off the network before any thread starts or job
     arrives; if that fails it says why on its first pipe and exits, so the server does not run unprotected."""
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
-    for inherited in siblings:  # the parent's ends of the other pipes, copied by the fork: without this a
-        inherited.close()       # pipe never reaches EOF, and we would outlive a killed parent (and its port)
     os.nice(QUERY_NICENESS)  # before the threads start: on Linux each thread has its own, inherited at creation
     if rules is not None:
         try:
@@ -113,7 +113,7 @@ def _serve(conn: Connection, evaluator: Evaluator) -> None:
 
 @dataclass(eq=False)
 class _Process:
-    process: mp.Process
+    process: Forked
     threads: int
     resident_at_start: int  # bytes; what it grows beyond this counts against the memory limit
     dead: bool = False  # killed by us, or died: the queries it was running start again elsewhere
@@ -212,7 +212,6 @@ class QueryPool:
         self._lock = threading.Lock()
         self._idle: deque[_Slot] = deque()  # oldest first
         self._idle_changed = threading.Condition(self._lock)
-        self._fds = threading.Lock()  # held while pipe ends are closed, and while a child is forked
         self._slots: list[_Slot] = []  # every slot whose pipe end is open here
         self._isolated = threading.Lock()  # held while a query that may have crashed the engine runs again
         # The kernel kills a query process when the thread that forked it ends (die_with_parent), so every
@@ -226,6 +225,8 @@ class QueryPool:
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
         size = max(1, size)
         processes = max(1, min(processes, size))
+        # Every query process is forked by this one, started now, before any request has grown our heap.
+        self._zygote = self._forker.submit(Zygote, partial(_host_main, evaluator=evaluator, rules=self._rules)).result()
         try:
             for index in range(processes):
                 self._start(size // processes + (1 if index < size % processes else 0))
@@ -249,14 +250,16 @@ class QueryPool:
         """(Only in the forker thread: one fork at a time.) A child that cannot report its threads is killed
         and forked again, so the pool never loses its threads."""
         for attempt in range(1, 4):
-            with self._fds:  # no pipe end is closed while the child learns which ones it inherits
-                pipes = [self._context.Pipe() for _ in range(threads)]
-                with self._lock:
-                    siblings = [s.conn for s in self._slots] + [parent for parent, _ in pipes]
-                process = self._context.Process(target=_host_main, daemon=True,
-                                                args=([child for _, child in pipes], self._evaluator, siblings,
-                                                      os.getpid(), self._rules))
-                process.start()
+            pipes = [self._context.Pipe() for _ in range(threads)]
+            try:
+                process = self._zygote.fork([child for _, child in pipes])
+            except ZygoteGone as exc:
+                log.error("query process did not start (attempt %d): %s", attempt, exc)
+                for parent, child in pipes:
+                    parent.close()
+                    child.close()
+                continue
+            finally:
                 for _, child in pipes:
                     child.close()
             try:
@@ -315,8 +318,8 @@ class QueryPool:
         self._start(host.threads, host.reserved)
 
     def _forget(self, slot: _Slot) -> None:
-        with self._fds, self._lock:  # (closed between a fork and its list of inherited ends, the number could
-            slot.conn.close()        # be reused by the new child's own pipe, and the child would close that)
+        with self._lock:
+            slot.conn.close()
             self._slots.remove(slot)
 
     def _release(self, slot: _Slot) -> None:
@@ -550,6 +553,7 @@ class QueryPool:
             with contextlib.suppress(Exception):
                 host.process.kill()
                 host.process.join(timeout=2)
+        self._zygote.close()
         self._forker.shutdown(wait=False)
 
 
