@@ -14,20 +14,10 @@ import time
 
 import pytest
 import requests
-from test_server_launch import _alive, _listening, _quietly, children_of, launch
+from test_server_launch import _alive, _listening, _quietly, descendants, launch
 
 IDLE = 350  # past waitress's default connection_limit (100), which used to lock every other client out
 TRICKLING = 20
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`: serving processes and their query processes."""
-    found, todo = [], [pid]
-    while todo:
-        for child in children_of(todo.pop()):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def port_of(base: str) -> int:

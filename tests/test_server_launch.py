@@ -70,6 +70,17 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: serving processes, their query zygotes (ljkg/zygote.py), query processes."""
+    found = children_of(pid)
+    return found + [d for child in found for d in descendants(child)]
+
+
+def query_processes_of(pid: int) -> list[int]:
+    """The query processes of a one-process server: the children of its zygote, its one child."""
+    return sorted(q for zygote in children_of(pid) for q in children_of(zygote))
+
+
 def launch(*flags: str, prefix: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     """`python server.py --port P FLAGS...` from the project folder, once it answers; (process, base URL).
 
@@ -99,8 +110,8 @@ def test_processes_share_the_port_and_stop_together():
     try:
         serving = children_of(proc.pid)
         assert len(serving) == 2
-        family = serving + [q for child in serving for q in children_of(child)]
-        assert len(family) == 4  # two serving processes, one query process each
+        family = descendants(proc.pid)
+        assert len(family) == 6  # two serving processes, each with its query zygote and one query process
         for _ in range(10):
             r = requests.get(base + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=5)
             assert r.status_code == 200 and r.json()["boolean"] is True
@@ -120,8 +131,9 @@ def test_a_killed_server_leaves_no_query_process_behind():
     slow = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"}
     try:
         assert requests.get(base + "sparql", params=slow, timeout=10).status_code == 503
-        query_processes = children_of(proc.pid)
+        query_processes = query_processes_of(proc.pid)
         assert len(query_processes) == 2  # one of them forked while serving, after the timeout
+        query_processes = descendants(proc.pid)  # and the zygote that forked them
         busy = threading.Thread(target=lambda: _quietly(requests.get, base + "sparql", params=slow, timeout=10))
         busy.start()
         time.sleep(0.5)  # the killed server leaves a query process in the middle of a query
@@ -134,9 +146,8 @@ def test_a_killed_server_leaves_no_query_process_behind():
 def test_a_killed_multi_process_server_takes_every_process_along():
     proc, base = launch("--processes", "2", "--query-workers", "1")
     try:
-        serving = children_of(proc.pid)
-        family = serving + [q for child in serving for q in children_of(child)]
-        assert len(family) == 4
+        family = descendants(proc.pid)
+        assert len(family) == 6  # two serving processes, each with its query zygote and one query process
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -200,7 +211,7 @@ def test_a_long_query_yields_the_cpu_until_it_answers(privileged, layout):
             pytest.skip("cannot start a server here that may not restore a priority")
     proc, base = launch("--query-workers", "2", *layout, "--query-timeout", "60", prefix=prefix)
     try:
-        query_processes = children_of(proc.pid)
+        query_processes = query_processes_of(proc.pid)
         assert len(query_processes) == int(layout[1])
         assert sum(len(os.listdir(f"/proc/{pid}/task")) for pid in query_processes) == 2
         assert _thread_niceness(query_processes) == {niceness}
@@ -218,7 +229,7 @@ def test_a_long_query_yields_the_cpu_until_it_answers(privileged, layout):
         running.join(timeout=60)
         assert answers and answers[0].status_code == 200 and int(answers[0].text.split()[1]) > 1_000_000
         assert seen == ({niceness, LOWEST_PRIORITY} if privileged else {niceness})
-        assert children_of(proc.pid) == query_processes  # nothing was killed or replaced
+        assert query_processes_of(proc.pid) == query_processes  # nothing was killed or replaced
         assert _thread_niceness(query_processes) == {niceness}
     finally:
         proc.terminate()
