@@ -3,7 +3,8 @@
 bench/soak.py reports one figure, the PSS of the whole process tree. This script starts `python server.py`
 on the project's data, has --clients threads send one kind of request only (a hostile kind of
 bench/soak.py, `examples` for its normal requests, `mix` for both as it sends them) for --seconds, and
-samples every second, for each query process of the server: its pid, PSS, RSS and private memory
+samples every second, for each process below the server (its query zygote, ljkg/zygote.py, and the
+query processes): its pid, PSS, RSS and private memory
 (/proc/PID/smaps_rollup). It prints how many query processes there were at each sample (alive, and
 zombies), how many distinct ones it saw (each replacement is a new pid), and the tree's PSS in the first
 third vs the last third, per request sent.
@@ -110,7 +111,7 @@ def main() -> None:
         for thread in threads:
             thread.start()
         while (elapsed := time.monotonic() - started) < args.seconds:
-            children = procs.children(proc.pid)
+            children = [pid for pid in procs.tree([proc.pid]) if pid != proc.pid]  # the zygote, its processes
             seen.update(children)
             per = {pid: rollup(pid) for pid in children}
             samples.append({

@@ -1,0 +1,90 @@
+"""Query processes are forked by a zygote started with the pool (ljkg/zygote.py), so a replacement does not
+start from the serving process's heap as it has grown since (docs/query-processes-memory.md). Through the
+real server: processes killed from outside, as the soak and the OOM killer do, then a query over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import start_server, stop_server
+
+JSON = {"Accept": "application/sparql-results+json"}
+PAGE = os.sysconf("SC_PAGE_SIZE")
+BALLAST = 256 * 2**20  # what the serving process allocates after start-up, as its caches and buffers do
+
+
+def resident(pid: int) -> int:
+    """Bytes resident, shared pages included (what `ps` shows as RSS)."""
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Each child of `pid` and its state (Z: a zombie nobody reaped)."""
+    found = {}
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            stat = Path(f"/proc/{child}/stat")
+            if stat.exists():
+                found[int(child)] = stat.read_text().rsplit(")", 1)[1].split()[0]
+    return found
+
+
+@pytest.fixture
+def served_two_processes():
+    served, server = start_server("memory", query_workers=2, query_processes=2, query_reserved=0)
+    yield served
+    stop_server(served, server)
+
+
+def ask(served) -> requests.Response:
+    """A query no cache has the answer to, so that it reaches a query process."""
+    query = f"# {time.monotonic_ns()}\nASK {{ ?s ?p ?o }}"
+    return requests.post(served.url("sparql"), data={"query": query}, headers=JSON, timeout=30)
+
+
+def replace(served, pid: int) -> None:
+    """Kill a query process from outside and have queries sent until the pool has replaced it."""
+    pool = served.pub.store.pool
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while pid in pool.pids() or len(pool.pids()) < 2:
+        assert time.monotonic() < deadline, "the killed query process was not replaced"
+        answer = ask(served)
+        assert answer.status_code == 200 and answer.json()["boolean"] is True, answer.text
+
+
+def test_a_replacement_does_not_start_with_what_the_serving_process_allocated_since(served_two_processes):
+    pool = served_two_processes.pub.store.pool
+    first = pool.pids()[0]
+    at_start = resident(first)
+    serving_before = resident(os.getpid())
+    ballast = b"x" * BALLAST  # written, so resident in the serving process
+    assert resident(os.getpid()) - serving_before > BALLAST * 0.9
+    replace(served_two_processes, first)
+    assert first not in pool.pids()
+    for pid in pool.pids():  # the replacement, and the one that was never killed
+        assert resident(pid) < at_start + BALLAST / 4, (pid, resident(pid), at_start)
+    del ballast
+
+
+def test_many_replacements_leave_the_configured_number_of_processes_and_no_zombie(served_two_processes):
+    pool = served_two_processes.pub.store.pool
+    zygote = parent_of(pool.pids()[0])
+    assert zygote != os.getpid()  # forked by the zygote, not by the serving process
+    for _ in range(6):
+        replace(served_two_processes, pool.pids()[0])
+    deadline = time.monotonic() + 5
+    while (left := children_of(zygote)) and sorted(left) != sorted(pool.pids()):
+        assert time.monotonic() < deadline, f"the zygote's children: {left}, the pool's: {pool.pids()}"
+        time.sleep(0.05)
+    assert len(left) == 2 and set(left.values()) <= {"S", "R"}, left
+    assert all(parent_of(pid) == zygote for pid in pool.pids())
