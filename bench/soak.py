@@ -167,7 +167,8 @@ def main() -> None:
             memory.append((elapsed, tree_pss(proc.pid)))
             serving.append(procs.pss_kib(proc.pid))
             if args.kill_at >= 0 and not killed and elapsed >= args.kill_at * args.seconds:
-                children = procs.children(proc.pid)
+                # a query process: a leaf of the tree (not the zygote that forks them, ljkg/zygote.py)
+                children = [p for p in procs.tree([proc.pid]) if p != proc.pid and not procs.children(p)]
                 if children:
                     victim = random.choice(children)
                     os.kill(victim, signal.SIGKILL)

@@ -179,7 +179,8 @@ def start_query_processes(pub: Publication) -> None:
         evaluator = partial(_evaluate, base=namespaces.base, limits=limits, jsonld=pub.jsonld,
                             prefixes=namespaces.prefixes(), predeclared=namespaces.predeclared())
         pub.store.start_pool(evaluator, settings.query_workers, settings.query_timeout, settings.query_processes,
-                            settings.query_memory * 2**20, settings.query_reserved, network=settings.allow_remote)
+                            settings.query_memory * 2**20, settings.query_reserved, network=settings.allow_remote,
+                            recycle_at=settings.query_recycle * 2**20)
 
 
 def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | None, Outcome]:

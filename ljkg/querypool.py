@@ -125,6 +125,9 @@ class _Process:
     exit_signal: int | None = None  # what it died of, once `examined` is set
     examined: threading.Event = field(default_factory=threading.Event)
     reserved: bool = False  # its threads are kept for short queries: one still running after DEMOTE_AFTER makes way
+    retiring: bool = False  # grown past `recycle_at`: takes no new query, killed once its running ones answer
+    parked: list = field(default_factory=list)  # a retiring one's slots, open until then (its first thread's
+    # pipe closed, the process would exit under the queries still running in its other threads)
 
     def grown(self) -> int:
         """Bytes of memory it has added since it started (a negative number once it is gone).
@@ -199,15 +202,19 @@ class QueryPool:
     the process is killed, and its queries start again in a fresh one, once: the query that goes over the
     limit there as well is refused (the first time it may have been a query beside it).
 
+    `recycle_at` (bytes, 0 for never) bounds what a query process may keep: one that has grown by more since
+    it started is replaced once the queries running in it have answered (docs/query-processes-memory.md).
+
     Unless `network` is true (--allow-remote), every query process runs in the seccomp sandbox of
     sandbox.py; SandboxUnavailable if it cannot be set up."""
 
     def __init__(self, evaluator: Evaluator, size: int, timeout: float, processes: int = 1,
-                 memory_limit: int = 0, reserved: int = 0, network: bool = False) -> None:
+                 memory_limit: int = 0, reserved: int = 0, network: bool = False, recycle_at: int = 0) -> None:
         self._evaluator = evaluator
         self._rules = None if network else sandbox.prepare()
         self._timeout = timeout
         self._memory_limit = memory_limit
+        self._recycle_at = recycle_at
         self._context = mp.get_context("fork")
         self._lock = threading.Lock()
         self._idle: deque[_Slot] = deque()  # oldest first
@@ -220,6 +227,7 @@ class QueryPool:
         self.killed = 0  # processes we stopped (time or memory limit)
         self.crashed = 0  # processes that died without our doing
         self.made_way = 0  # queries moved out of a thread kept for short ones
+        self.recycled = 0  # processes replaced for having grown past `recycle_at`
         self.query_niceness = min(LOWEST_PRIORITY, os.getpriority(os.PRIO_PROCESS, 0) + QUERY_NICENESS)
         self.demotes = self._may_demote()
         gc.freeze()  # what exists now is shared with the children: no collector pass may copy its pages
@@ -305,8 +313,9 @@ class QueryPool:
             return False
         return True
 
-    def _kill(self, host: _Process) -> None:
-        """Kill a query process (its other queries start again elsewhere) and start its replacement."""
+    def _kill(self, host: _Process, replace: bool = True) -> None:
+        """Kill a query process (its other queries start again elsewhere) and, unless told not to or it is
+        retiring, start its replacement."""
         with self._lock:
             if host.dead:
                 return
@@ -314,8 +323,11 @@ class QueryPool:
         with contextlib.suppress(ProcessLookupError):
             os.kill(host.process.pid, signal.SIGKILL)
         host.process.join(timeout=5)
-        self.killed += 1
-        self._start(host.threads, host.reserved)
+        self._unpark(host)
+        if replace:
+            self.killed += 1
+            if not host.retiring:  # (a retiring one's replacement is already running)
+                self._start(host.threads, host.reserved)
 
     def _forget(self, slot: _Slot) -> None:
         with self._lock:
@@ -447,9 +459,40 @@ class QueryPool:
         if slot.stuck_low:
             self._kill(host)
             self._forget(slot)
+        elif host.retiring or (self._recycle_at and host.grown() > self._recycle_at):
+            self._retire(slot)
         else:
             self._release(slot)
         return answer
+
+    def _retire(self, slot: _Slot) -> None:
+        """Its process has kept more than `recycle_at` of what its queries allocated (glibc and pymalloc hand
+        little back, and a big join's memory stays with the process): its replacement starts now, it takes no
+        new query, and it is killed when the last query running in it has answered, so none of them starts
+        again."""
+        host = slot.host
+        with self._idle_changed:
+            first = not host.retiring
+            host.retiring = True
+            idle = [s for s in self._idle if s.host is host]
+            for other in idle:
+                self._idle.remove(other)
+            host.parked += [slot, *idle]
+            last = host.running == 0
+        if first:
+            log.info("query process %d has grown by %d MiB, past %d MiB: replaced once its queries have answered",
+                     host.process.pid, host.grown() // 2**20, self._recycle_at // 2**20)
+            self.recycled += 1
+            self._start(host.threads, host.reserved)
+        if last:
+            self._kill(host, replace=False)
+
+    def _unpark(self, host: _Process) -> None:
+        """Close the pipes of a retiring process that has died or been killed."""
+        with self._lock:
+            parked, host.parked = host.parked, []
+        for done in parked:
+            self._forget(done)
 
     def _examine(self, host: _Process) -> tuple[bool, int | None] | None:
         """Whether the process died by itself (then: was one query running alone in it, and the signal it died
@@ -473,7 +516,9 @@ class QueryPool:
             self.crashed += 1
             log.error("query process %d died (%s) with %d queries running; they start again elsewhere",
                       host.process.pid, _death(code), host.running_at_death)
-            self._start(host.threads, host.reserved)
+            self._unpark(host)
+            if not host.retiring:
+                self._start(host.threads, host.reserved)
         else:
             host.examined.wait(timeout=10)
         return host.running_at_death <= 1, host.exit_signal

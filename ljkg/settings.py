@@ -62,6 +62,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_memory", int, 256,
             "MiB of memory a query may add to its process while it runs (0: no limit); past it the process is "
             "killed, its queries start again in a fresh one, and one that goes over again gets a 503."),
+    Setting("query_recycle", int, 128,
+            "MiB a query process may have grown by since it started (what its queries allocated and kept) before "
+            "it is replaced, once the queries running in it have answered (0: never; "
+            "docs/query-processes-memory.md)."),
     Setting("query_reserved", int, 2,
             "Query threads kept for short queries (in a process of their own): a query still running there after "
             "50 ms makes way and waits for one of the --query-workers threads (docs/fairness.md)."),
@@ -141,6 +145,7 @@ class Settings:
     query_workers: int = BY_NAME["query_workers"].default
     query_processes: int = BY_NAME["query_processes"].default
     query_memory: int = BY_NAME["query_memory"].default
+    query_recycle: int = BY_NAME["query_recycle"].default
     query_reserved: int = BY_NAME["query_reserved"].default
     client_queries: int = BY_NAME["client_queries"].default
     trusted_proxy: str = BY_NAME["trusted_proxy"].default

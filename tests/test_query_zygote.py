@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import start_server, stop_server
+from test_querypool import LOADED_MACHINE_TIMEOUT, allocate_then_answer, in_threads
+
+from ljkg.querypool import QueryPool
 
 JSON = {"Accept": "application/sparql-results+json"}
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -88,3 +91,47 @@ def test_many_replacements_leave_the_configured_number_of_processes_and_no_zombi
         time.sleep(0.05)
     assert len(left) == 2 and set(left.values()) <= {"S", "R"}, left
     assert all(parent_of(pid) == zygote for pid in pool.pids())
+
+
+# --- a process that kept more than --query-recycle is replaced, after its queries have answered ---
+
+def gone(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def recycling_pool():
+    pools: list[QueryPool] = []
+
+    def start(**kwargs) -> QueryPool:
+        pools.append(QueryPool(allocate_then_answer, timeout=LOADED_MACHINE_TIMEOUT, recycle_at=32 * 2**20, **kwargs))
+        return pools[-1]
+
+    yield start
+    for pool in pools:
+        pool.close()
+
+
+def test_a_process_that_kept_more_than_the_recycle_limit_is_replaced(recycling_pool):
+    pool = recycling_pool(size=1)
+    pid = pool.pids()[0]
+    assert pool.run((8, 0, True)) == "allocated 8"
+    assert pool.pids() == [pid]  # under the limit: kept
+    assert pool.run((64, 0, True)) == "allocated 64"  # the query that went past it is answered
+    assert len(pool.pids()) == 1 and pid not in pool.pids() and pool.recycled == 1
+    assert gone(pid)
+    assert pool.run((1, 0, False)) == "allocated 1"  # by the replacement
+
+
+def test_a_query_beside_the_one_that_went_past_the_limit_finishes_where_it_runs(recycling_pool):
+    pool = recycling_pool(size=2, processes=1)
+    pid = pool.pids()[0]
+    assert in_threads(pool, (64, 0.2, True), (1, 1.5, False)) == ["allocated 64", "allocated 1"]
+    assert pool.killed == 0 and pool.crashed == 0  # neither was stopped and started again
+    assert pool.recycled == 1 and len(pool.pids()) == 1 and pid not in pool.pids()
+    assert gone(pid)

@@ -71,11 +71,11 @@ class OxigraphStore:
             raise
 
     def start_pool(self, evaluate: Callable, size: int, timeout: float, processes: int = 1,
-                   memory_limit: int = 0, reserved: int = 0, network: bool = False) -> None:
+                   memory_limit: int = 0, reserved: int = 0, network: bool = False, recycle_at: int = 0) -> None:
         """Fork the query processes now, while the server is still single-threaded; without `network` they
         cannot open a socket (sandbox.py)."""
         self.pool = QueryPool(partial(_in_child, self._child_store, evaluate), size, timeout, processes,
-                              memory_limit, reserved, network)
+                              memory_limit, reserved, network, recycle_at)
 
     def _child_store(self) -> ox.Store:
         if self.path is None:
