@@ -22,17 +22,20 @@ import {classify, pickDefault, viewsFor} from "./shape.js";
 import {pastQueries, remember} from "./history.js";
 
 const ACCENT = "#0b5cad", MUTED = "#5b6577", LINE = "#dde3ea", FONT = "system-ui, sans-serif";
-const WORDS = {
-  en: {Table: "Table", BarChart: "Bar chart", LineChart: "Line chart", Timeline: "Timeline", Map: "Map",
-    Graph: "Graph", view: "View", svg: "Download SVG", png: "Download PNG", code: "Copy as code",
-    copy: "Copy", close: "Close", history: "Your recent queries (kept in this browser only)",
-    clear: "Clear history", unplaced: "Not on the map (no coordinates)"},
-  sl: {Table: "Tabela", BarChart: "Stolpčni graf", LineChart: "Črtni graf", Timeline: "Časovnica",
-    Map: "Zemljevid", Graph: "Graf", view: "Pogled", svg: "Prenesi SVG", png: "Prenesi PNG",
-    code: "Kopiraj kot kodo", copy: "Kopiraj", close: "Zapri",
-    history: "Vaše nedavne poizvedbe (shranjene samo v tem brskalniku)", clear: "Počisti zgodovino",
-    unplaced: "Ni na zemljevidu (brez koordinat)"},
-};
+// The words the views show, in English; the page's own language comes from the server's gettext catalogues
+// (ljkg/i18n.py) as JSON in the form's data-ui-strings attribute, and any word missing there stays English.
+const WORDS = {Table: "Table", BarChart: "Bar chart", LineChart: "Line chart", Timeline: "Timeline", Map: "Map",
+  Graph: "Graph", view: "View", svg: "Download SVG", png: "Download PNG", code: "Copy as code",
+  copy: "Copy", close: "Close", history: "Your recent queries (kept in this browser only)",
+  clear: "Clear history", unplaced: "Not on the map (no coordinates)"};
+
+function pageWords(form) {
+  let given = {};
+  try { given = JSON.parse(form.dataset.uiStrings || "{}"); } catch { given = {}; }
+  const words = {...WORDS};
+  for (const key of Object.keys(WORDS)) if (typeof given[key] === "string" && given[key]) words[key] = given[key];
+  return words;
+}
 
 function svgRoot(width, height, name) {
   return create("svg").attr("xmlns", "http://www.w3.org/2000/svg").attr("viewBox", `0 0 ${width} ${height}`)
@@ -278,8 +281,9 @@ async function start() {
   const holder = document.getElementById("result-views");
   const textarea = document.getElementById("query");
   const lang = holder ? holder.dataset.lang : document.documentElement.lang || "en";
-  const words = WORDS[lang] || WORDS.en;
-  const base = document.getElementById("query-form").action;
+  const form = document.getElementById("query-form");
+  const words = pageWords(form);
+  const base = form.action;
   if (!holder || !holder.dataset.result) { showHistory(words, base); return; }
   const data = JSON.parse(holder.dataset.result);
   const query = new URLSearchParams(location.search).get("query") || textarea.value;
