@@ -12,14 +12,23 @@ translations as JSON (`ui_strings`), so the bundles hold no language of their ow
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+from babel.support import Translations
 from flask import Flask
 from flask_babel import Babel, gettext, pgettext
 
 from .languages import DEFAULT, chosen
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+@cache
+def translations(lang: str) -> Translations:
+    """The catalogue of `lang` for text made outside a page's own locale (a function given its language);
+    the source strings (English) when there is none."""
+    return Translations.load(str(TRANSLATIONS), [lang])
 
 
 def ui_strings() -> dict[str, str]:
