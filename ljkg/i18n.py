@@ -6,7 +6,7 @@ an edit of every template, and a string left untranslated is found by a test (te
 reader. The language is the one languages.chosen() picks for the page (?lang=, Accept-Language, English),
 so the words and the data labels cannot disagree.
 
-The query page's scripts (views.bundle.js) show words too: the page hands them the same catalogues'
+The query page's scripts (views.bundle.js, editor.bundle.js) show words too: the page hands them the same catalogues'
 translations as JSON (`ui_strings`), so the bundles hold no language of their own beyond English fallbacks.
 """
 
@@ -32,7 +32,7 @@ def translations(lang: str) -> Translations:
 
 
 def ui_strings() -> dict[str, str]:
-    """The words views.bundle.js shows, by the key it looks them up with, in the page's language."""
+    """The words the query page's scripts show, by the key it looks them up with, in the page's language."""
     return {
         "Table": pgettext("result view", "Table"),
         "BarChart": pgettext("result view", "Bar chart"),
@@ -49,6 +49,7 @@ def ui_strings() -> dict[str, str]:
         "history": gettext("Your recent queries (kept in this browser only)"),
         "clear": gettext("Clear history"),
         "unplaced": gettext("Not on the map (no coordinates)"),
+        "triples": gettext("triples"),  # editor.bundle.js: after a property's count in a completion
     }
 
 

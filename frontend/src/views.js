@@ -20,22 +20,14 @@ import {feature} from "topojson-client";
 import {codeSamples} from "./code.js";
 import {classify, pickDefault, viewsFor} from "./shape.js";
 import {pastQueries, remember} from "./history.js";
+import {pageWords} from "./words.js";
 
 const ACCENT = "#0b5cad", MUTED = "#5b6577", LINE = "#dde3ea", FONT = "system-ui, sans-serif";
-// The words the views show, in English; the page's own language comes from the server's gettext catalogues
-// (ljkg/i18n.py) as JSON in the form's data-ui-strings attribute, and any word missing there stays English.
+// The words the views show, in English: the page's language comes from the form's data-ui-strings (words.js).
 const WORDS = {Table: "Table", BarChart: "Bar chart", LineChart: "Line chart", Timeline: "Timeline", Map: "Map",
   Graph: "Graph", view: "View", svg: "Download SVG", png: "Download PNG", code: "Copy as code",
   copy: "Copy", close: "Close", history: "Your recent queries (kept in this browser only)",
   clear: "Clear history", unplaced: "Not on the map (no coordinates)"};
-
-function pageWords(form) {
-  let given = {};
-  try { given = JSON.parse(form.dataset.uiStrings || "{}"); } catch { given = {}; }
-  const words = {...WORDS};
-  for (const key of Object.keys(WORDS)) if (typeof given[key] === "string" && given[key]) words[key] = given[key];
-  return words;
-}
 
 function svgRoot(width, height, name) {
   return create("svg").attr("xmlns", "http://www.w3.org/2000/svg").attr("viewBox", `0 0 ${width} ${height}`)
@@ -282,7 +274,7 @@ async function start() {
   const textarea = document.getElementById("query");
   const lang = holder ? holder.dataset.lang : document.documentElement.lang || "en";
   const form = document.getElementById("query-form");
-  const words = pageWords(form);
+  const words = pageWords(form, WORDS);
   const base = form.action;
   if (!holder || !holder.dataset.result) { showHistory(words, base); return; }
   const data = JSON.parse(holder.dataset.result);
