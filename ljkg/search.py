@@ -386,6 +386,18 @@ class SearchIndex:
             hits.append(Hit(iri, label, label_lang, kinds, label, 0.0))
         return hits
 
+    def under(self, namespace: str, prefer: str, limit: int = 5000) -> list[tuple[str, str, str]]:
+        """Up to ``limit`` indexed IRIs that start with ``namespace``, each with its label (in ``prefer``
+        where it has one) and the label's language: what a mistyped IRI is compared with. A range over the
+        IRI's unique index, so it reads no more than that."""
+        if not namespace:
+            return []
+        upper = namespace[:-1] + chr(ord(namespace[-1]) + 1)
+        rows = self._db().execute(
+            f"SELECT iri, {', '.join(f'label_{g}' for g in LANGUAGES)} FROM docs "
+            "WHERE iri >= ? AND iri < ? ORDER BY iri LIMIT ?", (namespace, upper, limit))
+        return [(iri, *self._label(dict(zip(LANGUAGES, labels, strict=True)), prefer)) for iri, *labels in rows]
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
