@@ -104,3 +104,19 @@ def test_the_chosen_language_survives_a_click(served, browser):
     browser.get(served.url("id/organisation/mol"))
     hrefs = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#properties a")]
     assert hrefs and not any("lang=" in h for h in hrefs)
+
+
+@pytest.mark.parametrize("path", ["id/place/ljubljana", "id/organisation/like", "ontology/Hosting",
+                                  "source/mednarodno-sodelovanje"])
+def test_type_links_lead_to_our_list_of_that_class(served, http, path):
+    page = http.get(served.url(path), params={"lang": "sl"}, headers={"Accept": "text/html"}).text
+    types = re.search(r'<p class="types">(.*?)</p>', page, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)"[^>]*title="([^"]+)"', types)
+    assert links, types
+    for href, class_iri in links:
+        href = href.replace("&amp;", "&")
+        assert href.startswith(served.url("browse/")) and href.endswith("?lang=sl"), href
+        listing = http.get(href.replace("?lang=sl", ".json"))
+        assert listing.status_code == 200, (href, listing.text[:200])
+        assert listing.json()["class"] == class_iri
+        assert served.url(path) in {i["id"] for i in listing.json()["items"]} or listing.json()["next"]
