@@ -67,10 +67,7 @@ def test_every_property_on_a_page_is_labelled_in_the_page_language(served, brows
         names = [a.text for a in browser.find_elements(By.CSS_SELECTOR,
                                                        "#properties th a, #incoming th a, p.types a")]
         assert names, path
-        # foaf:name stays unlabelled for now: a label in ontology/ would make the vocabulary shape accept it
-        # in the data (shapes case refuge/guest-given-a-foaf-name); a labels source apart from the ontology
-        # graph is the fix, left for the next change
-        raw = [n for n in names if (CURIE.match(n) or n.startswith("http")) and n != "foaf:name"]
+        raw = [n for n in names if CURIE.match(n) or n.startswith("http")]
         assert not raw, (path, raw)
 
 
