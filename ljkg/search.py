@@ -12,12 +12,14 @@ restart on the same version reuses the file. Readers open it read-only, one conn
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -423,7 +425,7 @@ def open_index(folders: list[Path], version: str, base: str, build: Callable[[],
         if path.is_file():
             log.info("search index reused from %s", path)
             return SearchIndex(path)
-    for folder in [*folders, Path(tempfile.mkdtemp(prefix="ljkg-search-"))]:
+    for folder in folders:
         path = index_path(folder, version, base)
         try:
             ensure_index(path, build)
@@ -431,4 +433,10 @@ def open_index(folders: list[Path], version: str, base: str, build: Callable[[],
             log.warning("cannot keep the search index in %s (%s); trying the next folder", folder, exc.strerror)
             continue
         return SearchIndex(path)
-    raise OSError("no folder can hold the search index")
+    # the last resort, made only when needed and removed when the process that made it exits
+    private = Path(tempfile.mkdtemp(prefix="ljkg-search-"))
+    maker = os.getpid()
+    atexit.register(lambda: os.getpid() == maker and shutil.rmtree(private, ignore_errors=True))
+    path = index_path(private, version, base)
+    ensure_index(path, build)
+    return SearchIndex(path)
