@@ -35,7 +35,7 @@ def wait_until_serving(base: str, proc: subprocess.Popen, seconds: float = 900) 
         if proc.poll() is not None:
             raise SystemExit(f"the server exited with status {proc.returncode} before it answered")
         try:
-            requests.get(base, timeout=1)
+            requests.get(base, timeout=60)  # the first home page of a big graph counts its classes
             return
         except requests.ConnectionError:
             time.sleep(0.2)
