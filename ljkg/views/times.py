@@ -2,8 +2,8 @@
 
 Why here and not in the data: the graph keeps machine-readable years and dates (`time:inXSDgYear`,
 `time:inXSDDate`, `schema:startDate`), and a reader wants "since 1994" or "16 Nov – 12 Dec 2021". The
-month names are CLDR's (Babel), the words around the dates come from the interface's catalogues (i18n.py),
-so a new language needs no change here.
+month names are CLDR's (Babel) and the words around the dates come from the interface's catalogues
+(i18n.py); only the order of day and month is written here, per language.
 """
 
 from __future__ import annotations
