@@ -22,15 +22,17 @@ import sqlite3
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 4  # bump when the layout or what is indexed changes: the file name includes it
+SCHEMA = 5  # bump when the layout or what is indexed changes: the file name includes it
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -45,21 +47,30 @@ ALTERNATIVES = (f"{SKOS}altLabel", f"{SCHEMA_ORG}alternateName", f"{SKOS}hiddenL
 DESCRIPTIONS = (f"{DCT}description", f"{SKOS}definition", f"{RDFS}comment", f"{SCHEMA_ORG}description")
 KINDS = ("label", "alt", "description", "sentence")
 KIND_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
-NAMES = KINDS[:2]  # what the `names` table holds: labels and alternative labels
-# One row per resource in each table, a column per kind and language group, so that the language filter is
-# an FTS5 column filter and no query has to group rows by resource. "x": untagged or another language.
-# `entries` holds every text; `names` only the labels, so that its bm25 length normalisation counts label
-# words alone and an exact label ("LIKE") beats a longer one ("Membership of MOL in LIKE") whatever else
-# the resources say.
+NAMES = KINDS[:2]  # what the `labels` table holds: labels and alternative labels
+# `entries`: one row per resource, a column per kind and language group, so that the language filter is an
+# FTS5 column filter and no query has to group rows by resource. "x": untagged or another language.
 LANGUAGES = ("sl", "en", "x")
 COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in KINDS)
 WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS)
 NAME_COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in NAMES)
-NAME_WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS[:2])
-# Each tier's first WINDOW matches in document order (shortest labels first, see write_index) are ordered by
-# bm25; matches past the window follow in document order. So a query costs O(WINDOW), not O(matches), and
-# the order is still one fixed order that paging walks through without gaps or repeats.
+# `labels`: one row per label text (a column per language group), numbered at build time shortest label first
+# (then labels before alternative labels, then document order). The first tier of a search is these rows in
+# rowid order: FTS5 streams a match in rowid order, so the best label matches come first with no ranking
+# function, and a page costs O(page) however many labels match. bm25 would rank the same labels almost the
+# same way (every row holds every word, so only the label's length tells them apart), but FTS5 computes its
+# document frequencies by reading each word's whole doclist on every query: O(matches).
+# The second tier (texts other than labels) keeps bm25 over a window: each tier's first WINDOW matches in
+# document order are ordered by bm25, matches past it follow in document order.
 WINDOW = 400
+# Prefixes up to this length have their own FTS5 prefix index; a longer prefix query would make FTS5 merge
+# the doclists of every term with that prefix before returning a row, so it is expanded into its terms
+# (the `terms` table) when it has at most MAX_EXPANSION of them.
+PREFIX_INDEXED = 4
+MAX_EXPANSION = 32
+# `total` is counted up to this many matches (or to the end of the page asked for, if further); past it the
+# answer says it is a lower bound (`Page.exact`), since counting every match is O(matches).
+COUNT_CAP = 1000
 
 # Snippet markers: control characters stripped from every indexed text, so no data can forge one; the
 # markup is built from escaped pieces between them (`highlighted`).
@@ -82,13 +93,19 @@ class Hit:
     lang: str
     types: tuple[str, ...]
     snippet: str  # with OPEN/CLOSE around matches; render with `highlighted`
-    score: float
+    score: float  # higher is better (see SearchIndex.search)
+
+
+class Expression(NamedTuple):
+    text: str
+    merges: bool  # some prefix is answered by merging doclists: evaluating it per row is costly
 
 
 @dataclass(frozen=True)
 class Page:
-    total: int
+    total: int  # exact, or a lower bound when `exact` is false (see COUNT_CAP)
     hits: list[Hit] = field(default_factory=list)
+    exact: bool = True
 
 
 def words(text: str) -> list[str]:
@@ -101,22 +118,21 @@ def words(text: str) -> list[str]:
     return found
 
 
-def match_expression(found: list[str], *, every_prefix: bool, columns: tuple[str, ...] = ()) -> str:
-    """An FTS5 MATCH expression built only from quoted word tokens: no operator of the user's reaches FTS5.
-
-    Words are letters and digits (`words`), so a double quote cannot occur inside one.
-    """
-    terms = []
-    for i, word in enumerate(found):
-        prefix = every_prefix or i == len(found) - 1
-        terms.append(f'"{word}"' + ("*" if prefix else ""))
-    expression = " ".join(terms)
-    return in_columns(expression, columns) if columns else expression
+def fold(word: str) -> str | None:
+    """A word as the `unicode61 remove_diacritics 2` tokenizer stores it, when that is certain: letters and
+    digits that are ASCII once their diacritics are removed (`zatočišče` → `zatocisce`). None otherwise (the
+    word then goes to FTS5 as a prefix query unexpanded, which is always right, only slower)."""
+    folded = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).lower()
+    return folded if folded.isascii() and folded.isalnum() else None
 
 
 def in_columns(expression: str, columns: tuple[str, ...]) -> str:
     """An FTS5 expression restricted to some columns (every phrase of it must occur in one of them)."""
     return "{" + " ".join(columns) + "} : (" + expression + ")"
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
 
 
 def highlighted(snippet: str) -> Markup:
@@ -189,6 +205,19 @@ def _order(item: tuple[str, dict[str, list[str]]]) -> tuple[int, int, str]:
     return (min(names, default=10**6), sum(len(_WORD.findall(v)) for vs in document.values() for v in vs), iri)
 
 
+def _label_rows(ordered: list[tuple[str, dict[str, list[str]]]]) -> list[tuple[int, int, str, str]]:
+    """(document, words, language group, text) for every distinct label of every document, best first: fewest
+    words, then labels before alternative labels, then document order (the `labels` table's rowid order)."""
+    rows = {}
+    for n, (_, document) in enumerate(ordered, 1):
+        for rank, kind in enumerate(NAMES):
+            for g in LANGUAGES:
+                for text in document.get(f"{kind}_{g}", ()):
+                    size = len(_WORD.findall(text))
+                    rows.setdefault((n, g, text), (size, rank, n, text))
+    return [(n, size, g, text) for (n, g, text), (size, *_rest) in sorted(rows.items(), key=lambda r: r[1])]
+
+
 def write_index(path: Path, texts: dict, types: dict) -> None:
     """Write the index to a temporary file beside ``path`` and rename it into place (readers never see a
     half-written file; two builders racing both write the same content)."""
@@ -202,15 +231,18 @@ def write_index(path: Path, texts: dict, types: dict) -> None:
             document.setdefault(f"{kind}_{group(lang)}", []).extend(values)
     try:
         db = sqlite3.connect(tmp)
+        # `labels` needs no positions (no snippets, no phrases of several words come from it): detail=column
+        # keeps its doclists short
         db.executescript(f"""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
             CREATE VIRTUAL TABLE entries USING fts5({", ".join(COLUMNS)},
                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
-            CREATE VIRTUAL TABLE names USING fts5({", ".join(NAME_COLUMNS)},
-                tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+            CREATE VIRTUAL TABLE labels USING fts5({", ".join(LANGUAGES)}, doc UNINDEXED, words UNINDEXED,
+                tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4', detail = column);
             CREATE TABLE docs (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, {
                 ", ".join(f"label_{lang} TEXT NOT NULL" for lang in LANGUAGES)});
             CREATE TABLE types (doc INTEGER NOT NULL, type TEXT NOT NULL);
+            CREATE TABLE terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
         """)
         ordered = sorted(documents.items(), key=_order)
 
@@ -219,20 +251,23 @@ def write_index(path: Path, texts: dict, types: dict) -> None:
 
         db.executemany(f"INSERT INTO entries (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
                        ((n, *cells(d, COLUMNS)) for n, (_, d) in enumerate(ordered, 1)))
-        db.executemany(f"INSERT INTO names (rowid, {', '.join(NAME_COLUMNS)}) "
-                       f"VALUES (?{', ?' * len(NAME_COLUMNS)})",
-                       ((n, *cells(d, NAME_COLUMNS)) for n, (_, d) in enumerate(ordered, 1)
-                        if any(d.get(c) for c in NAME_COLUMNS)))
+        db.executemany(f"INSERT INTO labels (rowid, {', '.join(LANGUAGES)}, doc, words) VALUES (?, ?, ?, ?, ?, ?)",
+                       ((row, *(text if g == lang else "" for lang in LANGUAGES), n, size)
+                        for row, (n, size, g, text) in enumerate(_label_rows(ordered), 1)))
         db.executemany(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)})",
                        ((n, iri, *(min(d.get(f"label_{lang}") or d.get(f"alt_{lang}") or [""]) for lang in LANGUAGES))
                         for n, (iri, d) in enumerate(ordered, 1)))
         db.executemany("INSERT INTO types VALUES (?, ?)",
                        ((n, t) for n, (iri, _) in enumerate(ordered, 1) for t in sorted(set(types.get(iri, ())))))
+        # every term of the texts, for expanding long prefixes (`labels` holds a subset of them)
         db.executescript("""
             CREATE INDEX types_by_type ON types (type, doc);
             CREATE INDEX types_by_doc ON types (doc);
             INSERT INTO entries(entries) VALUES ('optimize');
-            INSERT INTO names(names) VALUES ('optimize');
+            INSERT INTO labels(labels) VALUES ('optimize');
+            CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, entries, row);
+            INSERT INTO terms SELECT term FROM temp.vocabulary;
+            DROP TABLE temp.vocabulary;
         """)
         db.commit()
         db.close()
@@ -271,7 +306,9 @@ class SearchIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._uri = f"{path.resolve().as_uri()}?mode=ro"
+        # immutable=1: the file is never written after its rename into place (a new dataset version is a new
+        # file), so SQLite may skip the shared lock and the change check it would make for every statement
+        self._uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         # a connection of its own, closed at once: `--processes N` forks after this, and an SQLite connection
         # must not cross a fork
         with contextlib.closing(sqlite3.connect(self._uri, uri=True)) as db:
@@ -281,7 +318,37 @@ class SearchIndex:
         db = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            # read through one shared mapping of the file rather than copying pages into each connection
+            db.execute(f"PRAGMA mmap_size = {1 << 30}")
         return db
+
+    def _phrase(self, word: str, prefix: bool) -> tuple[str, bool] | None:
+        """One word as an FTS5 phrase, and whether FTS5 must merge doclists to answer it; None when no indexed
+        term can match it (so neither can the query).
+
+        One character is a whole word (its prefix would be most of the vocabulary); up to PREFIX_INDEXED
+        characters the prefix index answers; a longer prefix becomes the OR of its terms."""
+        if not prefix or len(word) < 2:
+            return _quoted(word), False
+        if len(word) <= PREFIX_INDEXED:
+            return _quoted(word) + "*", False
+        if (folded := fold(word)) is None:
+            return _quoted(word) + "*", True
+        terms = [t for (t,) in self._db().execute("SELECT term FROM terms WHERE term >= ? AND term < ? LIMIT ?",
+                                                  (folded, folded + "\U0010ffff", MAX_EXPANSION + 1))]
+        if not terms:
+            return None
+        if len(terms) > MAX_EXPANSION:
+            return _quoted(word) + "*", True
+        return ("(" + " OR ".join(_quoted(t) for t in terms) + ")" if len(terms) > 1 else _quoted(terms[0])), False
+
+    def expression(self, found: list[str], *, every_prefix: bool) -> Expression | None:
+        """An FTS5 MATCH expression built only from quoted word tokens: no operator of the user's reaches FTS5
+        (words are letters and digits, see `words`). Every word is a prefix, or only the last one."""
+        phrases = [self._phrase(word, every_prefix or i == len(found) - 1) for i, word in enumerate(found)]
+        if not found or None in phrases:
+            return None
+        return Expression(" AND ".join(p for p, _ in phrases), any(m for _, m in phrases))  # type: ignore[misc]
 
     def _docs(self, ids: list[int]) -> dict[int, tuple[str, dict[str, str], tuple[str, ...]]]:
         """IRI, labels by language group and types of some documents."""
@@ -304,78 +371,115 @@ class SearchIndex:
                 return labels[g], "" if g == "x" else g
         return "", ""
 
-    def _tier(self, table: str, weights: str, expression: str, restrict: tuple[str, list],
-              start: int, count: int) -> list[tuple[int, float]]:
-        """Positions start..start+count of one tier's order (see WINDOW): (document, bm25) pairs."""
-        sql = (f"SELECT rowid, bm25({table}, {weights}) FROM {table} WHERE {table} MATCH ?{restrict[0]} "
-               "ORDER BY rowid LIMIT ? OFFSET ?")
-        db, params = self._db(), [expression, *restrict[1]]
-        rows: list[tuple[int, float]] = []
-        if start < WINDOW:
-            window = sorted(db.execute(sql, (*params, WINDOW, 0)), key=lambda r: (r[1], r[0]))
-            rows = window[start:start + count]
-            if len(window) < WINDOW:
-                return rows
-        if len(rows) < count:
-            rows += db.execute(sql, (*params, count - len(rows), max(start, WINDOW))).fetchall()
-        return rows
+    def _labelled(self, expression: str, restrict: tuple[str, list], start: int,
+                  count: int) -> tuple[list[tuple[int, int]], dict[int, int] | None]:
+        """Positions start..start+count of the first tier (documents with a label holding every word, best
+        label first) as (document, words of that label); and, when the tier ends before the page does, every
+        document of it (the second tier leaves them out)."""
+        seen: dict[int, int] = {}
+        cursor = self._db().execute(f"SELECT doc, words FROM labels WHERE labels MATCH ?{restrict[0]} "
+                                    "ORDER BY rowid",
+                                    (expression, *restrict[1]))
+        try:
+            for doc, size in cursor:
+                if doc not in seen:
+                    seen[doc] = size
+                    if len(seen) == start + count:
+                        return list(seen.items())[start:], None
+        finally:
+            cursor.close()
+        return list(seen.items())[start:], seen
 
-    def _count(self, table: str, expression: str, restrict: tuple[str, list]) -> int:
-        return self._db().execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?{restrict[0]}",
-                                  (expression, *restrict[1])).fetchone()[0]
+    def _rest(self, expression: str, restrict: tuple[str, list], skipped: dict[int, int], start: int,
+              count: int) -> list[tuple[int, float]]:
+        """Positions start..start+count of the second tier (matches not in ``skipped``): its first WINDOW in
+        document order by bm25, then the rest in document order; (document, bm25) pairs."""
+        cursor = self._db().execute(f"SELECT rowid, bm25(entries, {WEIGHTS}) FROM entries "
+                                    f"WHERE entries MATCH ?{restrict[0]} ORDER BY rowid", (expression, *restrict[1]))
+        try:
+            window: list[tuple[int, float]] = []
+            for row in cursor:
+                if row[0] not in skipped:
+                    window.append(row)
+                    if len(window) == WINDOW:
+                        break
+            window.sort(key=lambda r: (r[1], r[0]))
+            rows = window[start:start + count]
+            if len(window) == WINDOW:
+                past = max(0, start - WINDOW)
+                for row in cursor:
+                    if len(rows) == count:
+                        break
+                    if row[0] not in skipped:
+                        if past:
+                            past -= 1
+                        else:
+                            rows.append(row)
+            return rows
+        finally:
+            cursor.close()
+
+    def _count(self, expression: str, restrict: tuple[str, list], cap: int) -> int:
+        return self._db().execute(f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE entries MATCH ?{restrict[0]} "
+                                  "LIMIT ?)", (expression, *restrict[1], cap)).fetchone()[0]
 
     def search(self, text: str, *, types: tuple[str, ...] = (), lang: str | None = None, prefer: str = "en",
                limit: int = 20, offset: int = 0) -> Page:
-        """Resources matching every word (each a prefix): first those whose labels hold every word (bm25
-        over the labels alone), then those whose other texts complete the match (bm25 over all, weighted)."""
+        """Resources matching every word (each a prefix): first those with a label holding every word
+        (shortest such label first), then those whose other texts complete the match (bm25 over all texts,
+        weighted). Scores: a first-tier hit 1 + the share of its label the words make up, a second-tier
+        hit bm25 mapped into [0, 1), so a higher score is a better hit and the tiers never interleave."""
         found = words(text)
-        if not found:
+        parsed = self.expression(found, every_prefix=True)
+        if parsed is None:
             return Page(0)
-        everything = match_expression(found, every_prefix=True)
-        named_in = tuple(f"{kind}_{group(lang)}" for kind in NAMES) if lang else NAME_COLUMNS
-        named = in_columns(everything, named_in)
+        everything = parsed.text
+        named = in_columns(everything, (group(lang),)) if lang else everything
         anywhere = in_columns(everything, tuple(f"{kind}_{group(lang)}" for kind in KINDS)) if lang else everything
-        rest = f"({anywhere}) NOT ({named})"  # the second tier: exactly the matches the first one lacks
-        restrict: tuple[str, list] = ("", [])
-        if types:
-            restrict = (f" AND +rowid IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))",
-                        list(types))
-        total = self._count("entries", anywhere, restrict)
-        page = self._tier("names", NAME_WEIGHTS, named, restrict, offset, limit) if total else []
-        if len(page) < limit:  # the page reaches past the first tier
-            labelled = offset + len(page) if page else self._count("names", named, restrict)
-            if labelled < total:  # else the second tier is empty, and FTS5 would scan every match to say so
-                page += self._tier("entries", WEIGHTS, rest, restrict, max(0, offset - labelled),
-                                   limit - len(page))
-        if not page:
-            return Page(total)
-        db = self._db()
-        ids = [doc for doc, _ in page]
-        # one pass over the matches between the page's first and last document: `rowid IN (…)` would make
-        # FTS5 evaluate the expression (merging every prefix's doclists) once per document
-        snippets = dict(db.execute(
+        kept = f"IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))"
+        entries_only: tuple[str, list] = (f" AND +rowid {kept}", list(types)) if types else ("", [])
+        labels_only: tuple[str, list] = (f" AND +doc {kept}", list(types)) if types else ("", [])
+        cap = max(COUNT_CAP, offset + limit + 1)
+        total = self._count(anywhere, entries_only, cap)
+        if not total:
+            return Page(0)
+        first, every_labelled = self._labelled(named, labels_only, offset, limit)
+        scored = [(doc, 1 + min(1.0, len(found) / max(size, 1))) for doc, size in first]
+        if every_labelled is not None and len(scored) < limit and len(every_labelled) < total:
+            rest = self._rest(anywhere, entries_only, every_labelled, max(0, offset - len(every_labelled)),
+                              limit - len(scored))
+            scored += [(doc, -score / (1 - score)) for doc, score in rest]
+        if not scored:
+            return Page(total, exact=total < cap)
+        ids = [doc for doc, _ in scored]
+        marks = ",".join("?" * len(ids))
+        # `rowid IN (…)` has FTS5 look each document up, which is cheap unless some prefix needs a merge of
+        # doclists: then one pass over the matches between the page's first and last document (`+rowid`
+        # keeps the list away from FTS5)
+        narrowed = (f"rowid BETWEEN {min(ids)} AND {max(ids)} AND +rowid IN ({marks})" if parsed.merges
+                    else f"rowid IN ({marks})")
+        snippets = dict(self._db().execute(
             f"SELECT rowid, snippet(entries, -1, '{OPEN}', '{CLOSE}', '…', 16) FROM entries "
-            f"WHERE entries MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN ({','.join('?' * len(ids))})",
-            (anywhere, min(ids), max(ids), *ids)))
+            f"WHERE entries MATCH ? AND {narrowed}", (anywhere, *ids)))
         docs = self._docs(ids)
         hits = []
-        for doc, score in page:
+        for doc, score in scored:
             iri, labels, kinds = docs[doc]
             label, label_lang = self._label(labels, lang or prefer)
             hits.append(Hit(iri, label, label_lang, kinds, snippets.get(doc, ""), score))
-        return Page(total, hits)
+        return Page(total, hits, exact=total < cap)
 
     def complete(self, text: str, *, lang: str, limit: int = 10) -> list[Hit]:
-        """Labels whose words start with what was typed (the last word a prefix), ``lang``'s labels first."""
-        found = words(text)
-        if not found:
+        """Labels whose words start with what was typed (the last word a prefix), ``lang``'s labels first;
+        the shortest matching labels first in each language."""
+        parsed = self.expression(words(text), every_prefix=False)
+        if parsed is None:
             return []
         picked: dict[int, str] = {}  # document -> the language group its labels matched in
         for g in (group(lang), *(x for x in LANGUAGES if x != group(lang))):
             if len(picked) >= limit:
                 break
-            expression = match_expression(found, every_prefix=False, columns=(f"label_{g}", f"alt_{g}"))
-            for doc, _score in self._tier("names", NAME_WEIGHTS, expression, ("", []), 0, limit):
+            for doc, _size in self._labelled(in_columns(parsed.text, (g,)), ("", []), 0, limit)[0]:
                 picked.setdefault(doc, g)
         ids = list(picked)[:limit]
         docs = self._docs(ids) if ids else {}
@@ -383,7 +487,7 @@ class SearchIndex:
         for doc in ids:
             iri, labels, kinds = docs[doc]
             label, label_lang = self._label(labels, picked[doc])
-            hits.append(Hit(iri, label, label_lang, kinds, label, 0.0))
+            hits.append(Hit(iri, label, label_lang, kinds, label, 1.0))
         return hits
 
     def close(self) -> None:
