@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import re
@@ -54,15 +55,17 @@ LANGUAGES = ("sl", "en", "x")
 COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in KINDS)
 WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS)
 NAME_COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in NAMES)
-# `labels`: one row per label text (a column per language group), numbered at build time shortest label first
-# (then labels before alternative labels, then document order). The first tier of a search is these rows in
-# rowid order: FTS5 streams a match in rowid order, so the best label matches come first with no ranking
-# function, and a page costs O(page) however many labels match. bm25 would rank the same labels almost the
-# same way (every row holds every word, so only the label's length tells them apart), but FTS5 computes its
-# document frequencies by reading each word's whole doclist on every query: O(matches).
-# The second tier (texts other than labels) keeps bm25 over a window: each tier's first WINDOW matches in
-# document order are ordered by bm25, matches past it follow in document order.
-WINDOW = 400
+# The ranking is static, fixed when the index is built, so that no query needs a ranking function: FTS5
+# streams a match in rowid order, and a page costs O(page) however many resources match. (FTS5's bm25 reads
+# the whole doclist of every word on every query to count its documents: O(matches), 2-7 ms per common word
+# at 1M triples, whatever LIMIT the query has.) The tiers, each in rowid order:
+# 1. `labels`: one row per label text (a column per language group), numbered at build time shortest label
+#    first, then labels before alternative labels, then document order: the resources with a label holding
+#    every word, the label the words fill most first (what bm25's length normalisation would say too);
+# 2. `entries` (one row per resource, in document order: shortest label, then least text) in three parts:
+#    every word in the labels (spread over several), then with the descriptions, then anywhere (sentences).
+TIERS = (NAMES, (*NAMES, "description"), KINDS)
+TIER_SCORES = (0.75, 0.5, 0.25)
 # Prefixes up to this length have their own FTS5 prefix index; a longer prefix query would make FTS5 merge
 # the doclists of every term with that prefix before returning a row, so it is expanded into its terms
 # (the `terms` table) when it has at most MAX_EXPANSION of them.
@@ -240,7 +243,7 @@ def write_index(path: Path, texts: dict, types: dict) -> None:
             CREATE VIRTUAL TABLE labels USING fts5({", ".join(LANGUAGES)}, doc UNINDEXED, words UNINDEXED,
                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4', detail = column);
             CREATE TABLE docs (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, {
-                ", ".join(f"label_{lang} TEXT NOT NULL" for lang in LANGUAGES)});
+                ", ".join(f"label_{lang} TEXT NOT NULL" for lang in LANGUAGES)}, types TEXT NOT NULL);
             CREATE TABLE types (doc INTEGER NOT NULL, type TEXT NOT NULL);
             CREATE TABLE terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
         """)
@@ -254,9 +257,9 @@ def write_index(path: Path, texts: dict, types: dict) -> None:
         db.executemany(f"INSERT INTO labels (rowid, {', '.join(LANGUAGES)}, doc, words) VALUES (?, ?, ?, ?, ?, ?)",
                        ((row, *(text if g == lang else "" for lang in LANGUAGES), n, size)
                         for row, (n, size, g, text) in enumerate(_label_rows(ordered), 1)))
-        db.executemany(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)})",
-                       ((n, iri, *(min(d.get(f"label_{lang}") or d.get(f"alt_{lang}") or [""]) for lang in LANGUAGES))
-                        for n, (iri, d) in enumerate(ordered, 1)))
+        db.executemany(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)}, ?)",
+                       ((n, iri, *(min(d.get(f"label_{lang}") or d.get(f"alt_{lang}") or [""]) for lang in LANGUAGES),
+                         " ".join(sorted(set(types.get(iri, ()))))) for n, (iri, d) in enumerate(ordered, 1)))
         db.executemany("INSERT INTO types VALUES (?, ?)",
                        ((n, t) for n, (iri, _) in enumerate(ordered, 1) for t in sorted(set(types.get(iri, ())))))
         # every term of the texts, for expanding long prefixes (`labels` holds a subset of them)
@@ -334,8 +337,8 @@ class SearchIndex:
             return _quoted(word) + "*", False
         if (folded := fold(word)) is None:
             return _quoted(word) + "*", True
-        terms = [t for (t,) in self._db().execute("SELECT term FROM terms WHERE term >= ? AND term < ? LIMIT ?",
-                                                  (folded, folded + "\U0010ffff", MAX_EXPANSION + 1))]
+        terms = self._rows("SELECT json_group_array(term) FROM (SELECT term FROM terms WHERE term >= ? AND term < ? "
+                           "LIMIT ?)", (folded, folded + "\U0010ffff", MAX_EXPANSION + 1))
         if not terms:
             return None
         if len(terms) > MAX_EXPANSION:
@@ -350,17 +353,19 @@ class SearchIndex:
             return None
         return Expression(" AND ".join(p for p, _ in phrases), any(m for _, m in phrases))  # type: ignore[misc]
 
+    def _rows(self, sql: str, params: tuple | list) -> list:
+        """The one JSON array a statement aggregates its rows into. Why: Python's sqlite3 releases and takes
+        back the GIL around every row it steps, and with many request threads each of those hand-overs
+        waits in line; one row per statement keeps a search to a handful of them."""
+        return json.loads(self._db().execute(sql, params).fetchone()[0])
+
     def _docs(self, ids: list[int]) -> dict[int, tuple[str, dict[str, str], tuple[str, ...]]]:
         """IRI, labels by language group and types of some documents."""
-        marks = ",".join("?" * len(ids))
-        db = self._db()
-        kinds: dict[int, list[str]] = {}
-        for doc, t in db.execute(f"SELECT doc, type FROM types WHERE doc IN ({marks}) ORDER BY type", ids):
-            kinds.setdefault(doc, []).append(t)
         out = {}
-        for doc, iri, *labels in db.execute(
-                f"SELECT id, iri, {', '.join(f'label_{g}' for g in LANGUAGES)} FROM docs WHERE id IN ({marks})", ids):
-            out[doc] = (iri, dict(zip(LANGUAGES, labels, strict=True)), tuple(kinds.get(doc, ())))
+        for doc, iri, *labels, kinds in self._rows(
+                f"SELECT json_group_array(json_array(id, iri, {', '.join(f'label_{g}' for g in LANGUAGES)}, types)) "
+                f"FROM docs WHERE id IN ({','.join('?' * len(ids))})", ids):
+            out[doc] = (iri, dict(zip(LANGUAGES, labels, strict=True)), tuple(kinds.split()))
         return out
 
     @staticmethod
@@ -371,53 +376,38 @@ class SearchIndex:
                 return labels[g], "" if g == "x" else g
         return "", ""
 
-    def _labelled(self, expression: str, restrict: tuple[str, list], start: int,
-                  count: int) -> tuple[list[tuple[int, int]], dict[int, int] | None]:
-        """Positions start..start+count of the first tier (documents with a label holding every word, best
-        label first) as (document, words of that label); and, when the tier ends before the page does, every
-        document of it (the second tier leaves them out)."""
-        seen: dict[int, int] = {}
-        cursor = self._db().execute(f"SELECT doc, words FROM labels WHERE labels MATCH ?{restrict[0]} "
-                                    "ORDER BY rowid",
-                                    (expression, *restrict[1]))
-        try:
-            for doc, size in cursor:
-                if doc not in seen:
-                    seen[doc] = size
-                    if len(seen) == start + count:
-                        return list(seen.items())[start:], None
-        finally:
-            cursor.close()
-        return list(seen.items())[start:], seen
+    def _walk(self, tiers: list[tuple[str, list, Callable[[int], float]]], start: int, count: int,
+              total: int | None = None) -> list[tuple[int, float]]:
+        """Positions start..start+count of the tiers' documents one after the other, each once, with their
+        scores. A tier is a query yielding (rowid, document, a number for its score) in rank order, which
+        is read in chunks past the last rowid seen; the walk stops as soon as the page is full, or when
+        ``total`` documents were met (later tiers are empty, and FTS5 would read every match to say so)."""
+        seen: set[int] = set()
+        picked: list[tuple[int, float]] = []
+        for sql, params, score in tiers:
+            after = 0
+            while len(seen) != total:
+                size = max(64, 2 * (start + count - len(seen)))
+                chunk = self._rows(f"SELECT json_group_array(json_array(r, d, v)) FROM ({sql} AND rowid > ? "
+                                   "ORDER BY rowid LIMIT ?)", (*params, after, size))
+                chunk.sort()
+                for _rowid, doc, value in chunk:
+                    if doc not in seen:
+                        seen.add(doc)
+                        if len(seen) > start:
+                            picked.append((doc, score(value)))
+                            if len(picked) == count:
+                                return picked
+                if len(chunk) < size:
+                    break
+                after = chunk[-1][0]
+        return picked
 
-    def _rest(self, expression: str, restrict: tuple[str, list], skipped: dict[int, int], start: int,
-              count: int) -> list[tuple[int, float]]:
-        """Positions start..start+count of the second tier (matches not in ``skipped``): its first WINDOW in
-        document order by bm25, then the rest in document order; (document, bm25) pairs."""
-        cursor = self._db().execute(f"SELECT rowid, bm25(entries, {WEIGHTS}) FROM entries "
-                                    f"WHERE entries MATCH ?{restrict[0]} ORDER BY rowid", (expression, *restrict[1]))
-        try:
-            window: list[tuple[int, float]] = []
-            for row in cursor:
-                if row[0] not in skipped:
-                    window.append(row)
-                    if len(window) == WINDOW:
-                        break
-            window.sort(key=lambda r: (r[1], r[0]))
-            rows = window[start:start + count]
-            if len(window) == WINDOW:
-                past = max(0, start - WINDOW)
-                for row in cursor:
-                    if len(rows) == count:
-                        break
-                    if row[0] not in skipped:
-                        if past:
-                            past -= 1
-                        else:
-                            rows.append(row)
-            return rows
-        finally:
-            cursor.close()
+    @staticmethod
+    def _labels(expression: str, restrict: tuple[str, list], found: int) -> tuple[str, list, Callable[[int], float]]:
+        """The first tier: a label holding every word; scored 1 + the share of that label the words make."""
+        return (f"SELECT rowid AS r, doc AS d, words AS v FROM labels WHERE labels MATCH ?{restrict[0]}",
+                [expression, *restrict[1]], lambda size: 1 + min(1.0, found / max(size, 1)))
 
     def _count(self, expression: str, restrict: tuple[str, list], cap: int) -> int:
         return self._db().execute(f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE entries MATCH ?{restrict[0]} "
@@ -425,30 +415,29 @@ class SearchIndex:
 
     def search(self, text: str, *, types: tuple[str, ...] = (), lang: str | None = None, prefer: str = "en",
                limit: int = 20, offset: int = 0) -> Page:
-        """Resources matching every word (each a prefix): first those with a label holding every word
-        (shortest such label first), then those whose other texts complete the match (bm25 over all texts,
-        weighted). Scores: a first-tier hit 1 + the share of its label the words make up, a second-tier
-        hit bm25 mapped into [0, 1), so a higher score is a better hit and the tiers never interleave."""
+        """Resources matching every word (each a prefix), in the tiers' order (see TIERS)."""
         found = words(text)
         parsed = self.expression(found, every_prefix=True)
         if parsed is None:
             return Page(0)
         everything = parsed.text
-        named = in_columns(everything, (group(lang),)) if lang else everything
-        anywhere = in_columns(everything, tuple(f"{kind}_{group(lang)}" for kind in KINDS)) if lang else everything
+        groups = (group(lang),) if lang else LANGUAGES
         kept = f"IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))"
         entries_only: tuple[str, list] = (f" AND +rowid {kept}", list(types)) if types else ("", [])
         labels_only: tuple[str, list] = (f" AND +doc {kept}", list(types)) if types else ("", [])
+        within = [in_columns(everything, tuple(f"{kind}_{g}" for g in groups for kind in kinds)) for kinds in TIERS]
+        anywhere = within[-1] if lang else everything
         cap = max(COUNT_CAP, offset + limit + 1)
         total = self._count(anywhere, entries_only, cap)
         if not total:
             return Page(0)
-        first, every_labelled = self._labelled(named, labels_only, offset, limit)
-        scored = [(doc, 1 + min(1.0, len(found) / max(size, 1))) for doc, size in first]
-        if every_labelled is not None and len(scored) < limit and len(every_labelled) < total:
-            rest = self._rest(anywhere, entries_only, every_labelled, max(0, offset - len(every_labelled)),
-                              limit - len(scored))
-            scored += [(doc, -score / (1 - score)) for doc, score in rest]
+        tiers = [self._labels(in_columns(everything, groups) if lang else everything, labels_only, len(found))]
+        for i, (expression, score) in enumerate(zip(within, TIER_SCORES, strict=True)):
+            # each part of the second tier is what the one before lacks (the first one skips the first tier)
+            part = f"({expression}) NOT ({within[i - 1]})" if i else expression
+            tiers.append((f"SELECT rowid AS r, rowid AS d, 0 AS v FROM entries WHERE entries MATCH ?{entries_only[0]}",
+                          [part, *entries_only[1]], lambda _value, score=score: score))
+        scored = self._walk(tiers, offset, limit, total if total < cap else None)
         if not scored:
             return Page(total, exact=total < cap)
         ids = [doc for doc, _ in scored]
@@ -458,9 +447,11 @@ class SearchIndex:
         # keeps the list away from FTS5)
         narrowed = (f"rowid BETWEEN {min(ids)} AND {max(ids)} AND +rowid IN ({marks})" if parsed.merges
                     else f"rowid IN ({marks})")
-        snippets = dict(self._db().execute(
-            f"SELECT rowid, snippet(entries, -1, '{OPEN}', '{CLOSE}', '…', 16) FROM entries "
-            f"WHERE entries MATCH ? AND {narrowed}", (anywhere, *ids)))
+        snippets = dict(self._rows(
+            f"SELECT json_group_array(json_array(r, s)) FROM (SELECT rowid AS r, snippet(entries, -1, "
+            f"'{OPEN}', '{CLOSE}', '…', 16) AS s FROM entries WHERE entries MATCH ? AND {narrowed} "
+            f"LIMIT {len(ids)})",  # a LIMIT keeps SQLite from folding snippet() into the aggregate (an error)
+            (anywhere, *ids)))
         docs = self._docs(ids)
         hits = []
         for doc, score in scored:
@@ -479,7 +470,7 @@ class SearchIndex:
         for g in (group(lang), *(x for x in LANGUAGES if x != group(lang))):
             if len(picked) >= limit:
                 break
-            for doc, _size in self._labelled(in_columns(parsed.text, (g,)), ("", []), 0, limit)[0]:
+            for doc, _score in self._walk([self._labels(in_columns(parsed.text, (g,)), ("", []), 0)], 0, limit):
                 picked.setdefault(doc, g)
         ids = list(picked)[:limit]
         docs = self._docs(ids) if ids else {}
