@@ -15,8 +15,6 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from test_pages import browser  # noqa: F401  (the headless Chromium fixture)
 
-from ljkg.search import WINDOW
-
 
 def found(http, served, **params) -> dict:
     response = http.get(served.url("search.json"), params=params, timeout=10)
@@ -191,11 +189,14 @@ def test_index_reused_when_unchanged_and_rebuilt_after_a_change(copy: Path, http
     assert after == [TEST_BASE + "id/thing/new"]
 
 
-def test_paging_past_the_ranked_window(copy: Path, http, tmp_path: Path):
-    """More matches than search.WINDOW: the bm25-ranked window and the document-ordered rest together list
-    every resource exactly once, whatever the page size, with the exact label first."""
+MANY = 460  # more labels than one chunk the index reads at a time
+
+
+def test_paging_across_the_tiers(copy: Path, http, tmp_path: Path):
+    """Hundreds of matching labels, then texts that only mention the word: together they list every resource
+    exactly once, whatever the page size, with the exact label first."""
     lines = [f'<id/thing/w{n}> <http://www.w3.org/2000/01/rdf-schema#label> "Wombat {" extra" * (n % 7)} {n}"@en .'
-             for n in range(WINDOW + 60)]
+             for n in range(MANY)]
     lines.append('<id/thing/wombat> <http://www.w3.org/2000/01/rdf-schema#label> "Wombat"@en .')
     lines += [f'<id/thing/d{n}> <http://purl.org/dc/terms/description> "about a wombat"@en .'
               for n in range(30)]
@@ -203,7 +204,7 @@ def test_paging_past_the_ranked_window(copy: Path, http, tmp_path: Path):
     served, server = start_server(data=str(copy), cache_dir=str(tmp_path / "cache"))
     try:
         expected = {served.url(f"id/thing/{k}") for k in
-                    [f"w{n}" for n in range(WINDOW + 60)] + ["wombat"] + [f"d{n}" for n in range(30)]}
+                    [f"w{n}" for n in range(MANY)] + ["wombat"] + [f"d{n}" for n in range(30)]}
         for size in (100, 37):
             listed, page = [], 1
             while True:
