@@ -15,6 +15,7 @@ Targets (docs/search.md): at 1M triples the index builds in under 30 s, and sear
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import os
 import random
@@ -180,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"triples={triples:,} load={loaded:.1f}s index_build={built:.1f}s (read from store {collected:.1f}s, "
               f"write {built - collected:.1f}s) resources={len({i for i, _ in texts}):,} "
               f"file={path.stat().st_size / 2**20:.1f}MiB load_average={os.getloadavg()[0]:.1f}")
+        # the server drops these once the index is written; kept, their millions of Python objects make every
+        # full pass of the cycle collector stop all search threads for tens of milliseconds
+        del store, texts, types
+        gc.collect()
         measure(SearchIndex(path), args)
     return 0
 

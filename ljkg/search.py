@@ -1,13 +1,15 @@
 """The full-text index: SQLite FTS5 (standard library) over labels, descriptions and source sentences.
 
 Why FTS5 and not SPARQL regex: a regex scans every literal for every request, while FTS5 answers from an
-inverted index with bm25 ranking, snippets and a prefix index, in one file many threads and processes can
-read at once. The ``unicode61 remove_diacritics 2`` tokenizer folds č/š/ž and friends on both sides, so
+inverted index with snippets and a prefix index, in one file many threads and processes can read at once.
+Results are ranked by an order fixed when the index is built (see TIERS), so a page costs the same however
+many resources match. The ``unicode61 remove_diacritics 2`` tokenizer folds č/š/ž and friends on both sides, so
 ``zatocisce`` finds "zatočišče". See docs/search.md.
 
 The index depends only on the published graph, so it is built once per dataset version (from the store,
 through `Store.select`, the same for every store), written to a temporary file and renamed into place; a
-restart on the same version reuses the file. Readers open it read-only, one connection per thread.
+restart on the same version reuses the file. Readers open it read-only and immutable, one connection per
+thread.
 """
 
 from __future__ import annotations
@@ -42,18 +44,16 @@ SCHEMA_ORG = "https://schema.org/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DCT = "http://purl.org/dc/terms/"
 
-# Which column a predicate feeds; the column's weight in bm25 makes a label match beat a sentence mention.
+# Which column a predicate feeds, and so which tier a match in it belongs to.
 LABELS = (f"{RDFS}label", f"{SKOS}prefLabel", f"{SCHEMA_ORG}name", f"{FOAF}name", f"{DCT}title")
 ALTERNATIVES = (f"{SKOS}altLabel", f"{SCHEMA_ORG}alternateName", f"{SKOS}hiddenLabel")
 DESCRIPTIONS = (f"{DCT}description", f"{SKOS}definition", f"{RDFS}comment", f"{SCHEMA_ORG}description")
 KINDS = ("label", "alt", "description", "sentence")
-KIND_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
 NAMES = KINDS[:2]  # what the `labels` table holds: labels and alternative labels
 # `entries`: one row per resource, a column per kind and language group, so that the language filter is an
 # FTS5 column filter and no query has to group rows by resource. "x": untagged or another language.
 LANGUAGES = ("sl", "en", "x")
 COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in KINDS)
-WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS)
 NAME_COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in NAMES)
 # The ranking is static, fixed when the index is built, so that no query needs a ranking function: FTS5
 # streams a match in rowid order, and a page costs O(page) however many resources match. (FTS5's bm25 reads
@@ -201,8 +201,8 @@ def group(lang: str) -> str:
 
 
 def _order(item: tuple[str, dict[str, list[str]]]) -> tuple[int, int, str]:
-    """Document order: fewest words in the shortest label first, then the least text, then the IRI. It is
-    the static part of the ranking (the order past each tier's bm25 window) and what autocomplete scans."""
+    """Document order: fewest words in the shortest label first, then the least text, then the IRI: the
+    order within each part of the second tier, and the tie-break between labels of the same length."""
     iri, document = item
     names = [len(_WORD.findall(v)) for c in NAME_COLUMNS for v in document.get(c, ())]
     return (min(names, default=10**6), sum(len(_WORD.findall(v)) for vs in document.values() for v in vs), iri)
