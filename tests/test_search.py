@@ -293,3 +293,8 @@ def test_long_prefixes_diacritics_and_single_letters(copy: Path, http, tmp_path:
         assert [r["label"] for r in completed] == ["Čebelarski muzej"]  # the words in any order
     finally:
         stop_server(served, server)
+
+
+def test_result_links_keep_the_chosen_language(served, http):
+    page = http.get(served.url("search"), params={"q": "ljubljana", "lang": "sl"}, timeout=10).text
+    assert f'href="{served.url("id/place/ljubljana")}?lang=sl"' in page
