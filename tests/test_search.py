@@ -298,3 +298,22 @@ def test_long_prefixes_diacritics_and_single_letters(copy: Path, http, tmp_path:
 def test_result_links_keep_the_chosen_language(served, http):
     page = http.get(served.url("search"), params={"q": "ljubljana", "lang": "sl"}, timeout=10).text
     assert f'href="{served.url("id/place/ljubljana")}?lang=sl"' in page
+
+
+def test_many_clients_at_once_each_get_their_own_answer(served, http):
+    """More concurrent searches than the index lets through at once: each waits its turn and gets the right
+    answer (the server's threads share one index)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    asked = {"ljubljana": served.url("id/place/ljubljana"), "icorn": served.url("id/organisation/icorn"),
+             "like": served.url("id/organisation/like")}
+
+    def one(word: str) -> tuple[str, list[str]]:
+        with requests.Session() as session:
+            return word, iris(found(session, served, q=word, size=5))
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, list(asked) * 8))
+    assert len(answers) == 24 and all(asked[word] == got[0] for word, got in answers)
