@@ -1,4 +1,5 @@
-"""The `ljkg` command: serve, validate, load, dump, check-metadata. Thin: each command parses flags and calls one module."""
+"""The `ljkg` command: serve, validate, load, dump, check-metadata. Thin: each command parses flags and
+calls one module."""
 
 from __future__ import annotations
 
