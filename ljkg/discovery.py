@@ -109,12 +109,14 @@ def event_jsonld(pub, iri: str, lang: str) -> dict | None:
     return out
 
 
-def page_links(base: str, path: str, args: dict[str, str]) -> dict:
-    """The same page in each language (hreflang, x-default without ?lang), for the <head>."""
+def page_links(base: str, path: str, args: list[tuple[str, str]]) -> dict:
+    """The same page in each language (hreflang, x-default without ?lang), for the <head> and the language
+    switch: every other parameter is kept, repeated ones too (facets, the query), so switching language
+    shows the same list or answer."""
     def url(lang: str | None) -> str:
-        query = {k: v for k, v in args.items() if k != "lang"}
+        query = [(k, v) for k, v in args if k != "lang"]
         if lang:
-            query["lang"] = lang
+            query.append(("lang", lang))
         return base + path.lstrip("/") + ("?" + urlencode(query) if query else "")
 
     return {"languages": [(lang, url(lang)) for lang in SUPPORTED], "default": url(None)}

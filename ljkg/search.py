@@ -12,12 +12,14 @@ restart on the same version reuses the file. Readers open it read-only, one conn
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -386,6 +388,18 @@ class SearchIndex:
             hits.append(Hit(iri, label, label_lang, kinds, label, 0.0))
         return hits
 
+    def under(self, namespace: str, prefer: str, limit: int = 5000) -> list[tuple[str, str, str]]:
+        """Up to ``limit`` indexed IRIs that start with ``namespace``, each with its label (in ``prefer``
+        where it has one) and the label's language: what a mistyped IRI is compared with. A range over the
+        IRI's unique index, so it reads no more than that."""
+        if not namespace:
+            return []
+        upper = namespace[:-1] + chr(ord(namespace[-1]) + 1)
+        rows = self._db().execute(
+            f"SELECT iri, {', '.join(f'label_{g}' for g in LANGUAGES)} FROM docs "
+            "WHERE iri >= ? AND iri < ? ORDER BY iri LIMIT ?", (namespace, upper, limit))
+        return [(iri, *self._label(dict(zip(LANGUAGES, labels, strict=True)), prefer)) for iri, *labels in rows]
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:
@@ -411,7 +425,7 @@ def open_index(folders: list[Path], version: str, base: str, build: Callable[[],
         if path.is_file():
             log.info("search index reused from %s", path)
             return SearchIndex(path)
-    for folder in [*folders, Path(tempfile.mkdtemp(prefix="ljkg-search-"))]:
+    for folder in folders:
         path = index_path(folder, version, base)
         try:
             ensure_index(path, build)
@@ -419,4 +433,10 @@ def open_index(folders: list[Path], version: str, base: str, build: Callable[[],
             log.warning("cannot keep the search index in %s (%s); trying the next folder", folder, exc.strerror)
             continue
         return SearchIndex(path)
-    raise OSError("no folder can hold the search index")
+    # the last resort, made only when needed and removed when the process that made it exits
+    private = Path(tempfile.mkdtemp(prefix="ljkg-search-"))
+    maker = os.getpid()
+    atexit.register(lambda: os.getpid() == maker and shutil.rmtree(private, ignore_errors=True))
+    path = index_path(private, version, base)
+    ensure_index(path, build)
+    return SearchIndex(path)

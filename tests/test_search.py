@@ -233,3 +233,8 @@ def test_the_query_editor_completes_resources_by_label(served, browser):  # noqa
     assert text.startswith("SELECT ?p ?o WHERE { ") and "Ljublj" not in text
     inserted = ("{ place:ljubljana", f"{{ <{served.url('id/place/ljubljana')}>")
     assert text.removesuffix("}").rstrip().endswith(inserted), text
+
+
+def test_result_links_keep_the_chosen_language(served, http):
+    page = http.get(served.url("search"), params={"q": "ljubljana", "lang": "sl"}, timeout=10).text
+    assert f'href="{served.url("id/place/ljubljana")}?lang=sl"' in page

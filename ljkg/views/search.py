@@ -17,13 +17,15 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from .. import formats
 from ..app import publication
-from ..errors import BadRequest
+from ..errors import NOT_FOUND_HELP, BadRequest
 from ..http_headers import set_validators
 from ..languages import SUPPORTED, chosen
+from ..nearest import nearest, words_of
 from ..search import Hit, SearchIndex, SearchInputError, highlighted, plain
 from .common import alternates, negotiate
 
 bp = Blueprint("search", __name__)
+bp.record_once(lambda state: state.app.extensions.setdefault(NOT_FOUND_HELP, not_found_help))
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -171,3 +173,12 @@ def complete():
                                                  "types": list(h.types)} for h in hits]}, ensure_ascii=False)
     response = Response(body, content_type=formats.JSON.content_type)
     return set_validators(response, pub.version, pub.modified, "complete", _digest())
+
+
+def not_found_help() -> dict:
+    """The 404 page's search box, filled with the words of the missing IRI, and the nearest matches."""
+    pub = publication()
+    if pub.search is None:
+        return {}
+    iri = pub.namespaces.iri_of(request.path.lstrip("/"))
+    return {"search_text": words_of(iri), "suggestions": nearest(pub.search, iri, chosen())}
