@@ -142,7 +142,10 @@ def check_metadata(base_url: str, dcat_ap_shapes: str, minimum: float | None, **
     full marks (or --min), 2 when there is no catalogue to assess."""
     from pathlib import Path
 
+    from .checked import StartupRefused
     from .harvest import NotLoopback, harvest, http_get, in_process_get
+    from .loading import LoadError
+    from .publication import StoreUnavailable
     from .quality import assess, render
 
     settings = build_settings(options)
@@ -151,7 +154,7 @@ def check_metadata(base_url: str, dcat_ap_shapes: str, minimum: float | None, **
         harvested = harvest(get, settings.base)
     except NotLoopback as exc:
         raise click.BadParameter(str(exc), param_hint="--base-url") from exc
-    except (LookupError, OSError) as exc:
+    except (LookupError, OSError, LoadError, StoreUnavailable, StartupRefused) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     shapes = Path(dcat_ap_shapes) if dcat_ap_shapes else settings.data_root / "tests" / "vendor" / "dcat-ap-3.0.1"

@@ -92,7 +92,11 @@ def harvest(get: Get, fallback_base: str) -> Harvested:
     status, body = get(CATALOGUE_PATH)
     if status != 200:
         raise LookupError(f"GET /{CATALOGUE_PATH} answered {status}, not 200: no catalogue to assess")
-    catalogue = Graph().parse(data=body, format="turtle")
+    try:
+        catalogue = Graph().parse(data=body, format="turtle")
+    except (SyntaxError, ValueError) as exc:  # rdflib's BadSyntax is a SyntaxError
+        raise LookupError(f"GET /{CATALOGUE_PATH} is not Turtle ({type(exc).__name__}): no catalogue to "
+                          "assess") from exc
     spaces = sorted(str(o) for ds in catalogue.subjects(RDF.type, DCAT.Dataset)
                     for o in catalogue.objects(ds, VOID.uriSpace) if isinstance(o, Literal))
     base = spaces[0] if spaces else fallback_base

@@ -92,6 +92,11 @@ def test_a_base_url_off_this_machine_is_refused_before_any_request():
     assert "loopback" in result.output and "192.0.2.1" in result.output
 
 
+def test_no_server_at_the_base_url_is_exit_2_with_a_message():
+    result = CliRunner().invoke(main, ["check-metadata", "--base-url", "http://127.0.0.1:1/"])
+    assert result.exit_code == 2 and "error:" in result.output and "Traceback" not in result.output
+
+
 def test_urls_not_under_our_base_are_never_fetched(harvested):
     assert harvested.status("http://192.0.2.1/dump.ttl") == "not under our base IRI, not fetched"
 
