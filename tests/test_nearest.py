@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+from test_pages import browser  # noqa: F401  (the headless Chromium fixture)
+
 from ljkg.nearest import fold, words_of
 
 
@@ -82,3 +87,18 @@ def test_folding_and_words():
     assert words_of("http://example.org/id/place/ljubljana-grad/") == "ljubljana grad"
     assert words_of("http://example.org/id/place/%C5%BEale") == "zale"
     assert re.fullmatch(r"[a-z ]*", words_of("http://example.org/x/<script>alert(1)</script>"))
+
+
+def test_a_reader_follows_a_suggestion_and_searches_from_the_404_page(served, browser):  # noqa: F811
+    browser.get(served.url("id/place/lubljana?lang=sl"))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("404")
+    browser.find_element(By.CSS_SELECTOR, "#suggestions a").click()
+    WebDriverWait(browser, 10).until(ec.url_to_be(served.url("id/place/ljubljana?lang=sl")))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Ljubljana"
+    browser.get(served.url("id/organisation/icorn-network"))
+    box = browser.find_element(By.CSS_SELECTOR, "main form.search-page input[name=q]")
+    assert box.get_attribute("value") == "icorn network"
+    box.submit()
+    WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "search-total")))
+    assert served.url("id/organisation/icorn") in [
+        a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".search-results a")]
