@@ -14,11 +14,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
-from latency import free_port, pct, timed
+from latency import free_port, pct, timed, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,13 +34,7 @@ def main() -> None:
     proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), "--data", str(args.data)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            try:
-                requests.get(base, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.5)
+        wait_until_serving(base, proc)
         s = requests.Session()
         html = {"Accept": "text/html"}
         # no cache sits in front of /browse, so every request is answered by the store

@@ -13,7 +13,6 @@ for the behaviour without either fairness measure.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from requests.adapters import HTTPAdapter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare_procs as procs  # noqa: E402
-from latency import free_port  # noqa: E402
+from latency import free_port, write_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -160,10 +159,7 @@ def main() -> None:
                       "max": round(max(times), 1)},
         "slow_outcomes": dict(sorted(outcomes.items())),
     }
-    out = RESULTS / f"fairness-{args.label}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_result(f"fairness-{args.label}", result)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ the same store (the floor with no HTTP), as a ratio.
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 import statistics
 import subprocess
@@ -25,6 +26,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until_serving(base: str, proc: subprocess.Popen, seconds: float = 900) -> None:
+    """Poll the home page until the server answers (a big --data root takes minutes to load)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited with status {proc.returncode} before it answered")
+        try:
+            requests.get(base, timeout=60)  # the first home page of a big graph counts its classes
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not answer within {seconds:.0f} s")
+
+
+def write_result(name: str, result: dict) -> None:
+    """Print a run's figures as JSON and keep them in bench/results/NAME.json, for bench/README.md."""
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"{name}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
 
 
 def timed(fn, n: int) -> list[float]:
@@ -49,12 +74,7 @@ def main() -> None:
     proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                requests.get(base, timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_serving(base, proc)
         s = requests.Session()
         cases = {
             "resource as Turtle": lambda: s.get(base + "id/place/ljubljana", headers={"Accept": "text/turtle"}),

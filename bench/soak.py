@@ -19,7 +19,6 @@ and writes them to bench/results/soak-<label>.json. Figures on a loaded machine 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
@@ -35,7 +34,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare_procs as procs  # noqa: E402
 from fairness import JSON, data_root, session_from, start_server, subjects  # noqa: E402
-from latency import free_port  # noqa: E402
+from latency import free_port, write_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -201,10 +200,7 @@ def main() -> None:
                     "serving_process_every_10_s": [round(kib / 1024, 1) for (t, _), kib
                                                    in zip(memory, serving, strict=True) if int(t) % 10 == 0]},
     }
-    out = RESULTS / f"soak-{args.label}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
+    write_result(f"soak-{args.label}", result)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from . import errors, header_limits, http_headers, languages, safe_links, security_headers
+from . import errors, header_limits, http_headers, i18n, languages, safe_links, security_headers
 from .publication import Publication, build_publication
 from .request_limits import limit_requests
 from .response_cache import ResponseCache
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, publication: Publication | None
     security_headers.init_app(app)  # CSP, nosniff, referrer and framing rules
     safe_links.init_app(app)  # pages link only http(s) IRIs
     languages.init_app(app, pub.namespaces.base)  # links keep the ?lang= the reader chose
+    i18n.init_app(app)  # the interface's words from ljkg/translations, in the chosen language
 
     from .browse import load_config
     from .views import browse, dataset, discovery, pages, resources, search, sparql, vocabulary

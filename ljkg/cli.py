@@ -1,4 +1,5 @@
-"""The `ljkg` command: serve, validate, dump. Thin: each command parses flags and calls one module."""
+"""The `ljkg` command: serve, validate, load, dump, check-metadata. Thin: each command parses flags and
+calls one module."""
 
 from __future__ import annotations
 
@@ -126,6 +127,41 @@ def dump(fmt: str, output: str, **options) -> None:
     body = render_dump(pub, fmt)
     with click.open_file(output, "wb") as fh:
         fh.write(body)
+
+
+@main.command("check-metadata")
+@settings_options
+@click.option("--base-url", default="", help="Assess the catalogue of the server running at this loopback URL "
+              "(default: build the app in this process and ask it without a socket).")
+@click.option("--dcat-ap-shapes", type=click.Path(file_okay=False), default="",
+              help="Folder of the DCAT-AP 3.0.1 SHACL files [default: tests/vendor/dcat-ap-3.0.1 under --data].")
+@click.option("--min", "minimum", type=float, default=None,
+              help="Exit 0 from this many points up [default: full marks].")
+def check_metadata(base_url: str, dcat_ap_shapes: str, minimum: float | None, **options) -> None:
+    """Score the catalogue by the data.europa.eu Metadata Quality Assessment, check by check; exit 1 below
+    full marks (or --min), 2 when there is no catalogue to assess."""
+    from pathlib import Path
+
+    from .checked import StartupRefused
+    from .harvest import NotLoopback, harvest, http_get, in_process_get
+    from .loading import LoadError
+    from .publication import StoreUnavailable
+    from .quality import assess, render
+
+    settings = build_settings(options)
+    try:
+        get = http_get(base_url) if base_url else in_process_get(settings)
+        harvested = harvest(get, settings.base)
+    except NotLoopback as exc:
+        raise click.BadParameter(str(exc), param_hint="--base-url") from exc
+    except (LookupError, OSError, LoadError, StoreUnavailable, StartupRefused) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    shapes = Path(dcat_ap_shapes) if dcat_ap_shapes else settings.data_root / "tests" / "vendor" / "dcat-ap-3.0.1"
+    score = assess(harvested.catalogue, harvested.status, shapes)
+    click.echo(render(score), nl=False)
+    passed = score.full if minimum is None else score.total >= minimum
+    sys.exit(0 if passed else 1)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from . import formats
 from .languages import SUPPORTED, pick
-from .metadata import DESCRIPTION, KEYWORDS, LJUBLJANA, LJUBLJANA_CENTROID, TEMPORAL, TITLE
+from .metadata import DESCRIPTION, KEYWORDS, LJUBLJANA, LJUBLJANA_CENTROID, MUNICIPALITY_SITE, TEMPORAL, TITLE
 
 SCHEMA = "https://schema.org/"
 # As in schema.org's own context: the URL-valued properties we use are IRIs, not strings.
@@ -39,7 +39,7 @@ def dataset_jsonld(pub, lang: str) -> dict:
     lon, lat = LJUBLJANA_CENTROID.removeprefix("POINT(").removesuffix(")").split()
     publisher = {"@type": "GovernmentOrganization", "@id": ns["organisation"] + "mol",
                  "name": _text(("City Municipality of Ljubljana", "Mestna občina Ljubljana"), lang),
-                 "url": "https://www.ljubljana.si/"}
+                 "url": str(MUNICIPALITY_SITE)}
     return {
         "@context": CONTEXT,
         "@type": "Dataset",
@@ -64,7 +64,14 @@ def dataset_jsonld(pub, lang: str) -> dict:
                                   "name": "Catalogue: " + TITLE[0] if lang != "sl" else "Katalog: " + TITLE[1]},
         "subjectOf": {"@type": "WebAPI", "name": "SPARQL", "url": ns.iri_of("sparql"),
                       "documentation": ns.iri_of(".well-known/sparql-examples")},
-    } | ({"dateModified": pub.modified.isoformat()} if pub.modified else {})  # no release record: no date
+    } | _release_dates(pub)
+
+
+def _release_dates(pub) -> dict[str, str]:
+    """datePublished (the first release) and dateModified (the latest), the days data/releases.toml records
+    and the catalogue states as dct:issued and dct:modified; none without a release record."""
+    dates = {"datePublished": pub.issued, "dateModified": pub.modified}
+    return {key: moment.date().isoformat() for key, moment in dates.items() if moment is not None}
 
 
 def event_jsonld(pub, iri: str, lang: str) -> dict | None:
@@ -102,12 +109,14 @@ def event_jsonld(pub, iri: str, lang: str) -> dict | None:
     return out
 
 
-def page_links(base: str, path: str, args: dict[str, str]) -> dict:
-    """The same page in each language (hreflang, x-default without ?lang), for the <head>."""
+def page_links(base: str, path: str, args: list[tuple[str, str]]) -> dict:
+    """The same page in each language (hreflang, x-default without ?lang), for the <head> and the language
+    switch: every other parameter is kept, repeated ones too (facets, the query), so switching language
+    shows the same list or answer."""
     def url(lang: str | None) -> str:
-        query = {k: v for k, v in args.items() if k != "lang"}
+        query = [(k, v) for k, v in args if k != "lang"]
         if lang:
-            query["lang"] = lang
+            query.append(("lang", lang))
         return base + path.lstrip("/") + ("?" + urlencode(query) if query else "")
 
     return {"languages": [(lang, url(lang)) for lang in SUPPORTED], "default": url(None)}

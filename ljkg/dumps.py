@@ -34,6 +34,19 @@ def dump(pub, fmt: formats.Format, gzipped: bool) -> Dump:
     return pub.cache[key]
 
 
+def size(pub, fmt: formats.Format) -> int:
+    """The byte size of a dump, for the catalogue's dcat:byteSize. A harvester reading the catalogue should
+    not make every serving process keep all five dumps (hundreds of MB at a million triples): unless the
+    dump is kept already (it was downloaded), it is rendered, measured and let go; only its size is kept."""
+    kept = pub.cache.get(("dump", fmt.name, False))
+    if kept is not None:
+        return len(kept.body)
+    key = ("dump-size", fmt.name)
+    if key not in pub.cache:
+        pub.cache[key] = len(_render(pub, fmt))
+    return pub.cache[key]
+
+
 def _render(pub, fmt: formats.Format) -> bytes:
     quads = pub.store.quads()  # sorted: the same graph gives the same bytes
     if fmt.rdf in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):

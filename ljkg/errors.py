@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
@@ -117,6 +117,9 @@ class BackendError(PublisherError):
     title = "Bad Gateway"
 
 
+NOT_FOUND_HELP = "ljkg.not-found-help"
+
+
 def _error_format() -> str:
     parsed = parse_accept_header(request.headers.get("Accept", ""), MIMEAccept)
     best = parsed.best_match(["text/plain", "application/json", "text/html"], default="text/plain")
@@ -134,7 +137,8 @@ def render(status: int, title: str, message: str, headers: dict[str, str] | None
         body = json.dumps({"ok": False, "status": status, "error": title, "message": message}, ensure_ascii=False)
         response = Response(body, status=status, content_type="application/json; charset=utf-8")
     elif kind == "text/html":
-        body = render_template("error.html", status=status, title=title, message=message)
+        body = render_template("error.html", status=status, title=title, message=message,
+                               **(_not_found_help() if status == 404 else {}))
         response = Response(body, status=status, content_type="text/html; charset=utf-8")
     else:
         response = Response(f"{status} {title}: {message}\n", status=status, content_type="text/plain; charset=utf-8")
@@ -142,6 +146,19 @@ def render(status: int, title: str, message: str, headers: dict[str, str] | None
         response.headers[key] = value
     response.headers["Vary"] = "Accept"
     return response
+
+
+def _not_found_help() -> dict:
+    """What a 404 page offers besides the message (search text, nearest matches), from the hook another
+    module registered as ``app.extensions["ljkg.not-found-help"]``. It must never turn a 404 into a 500."""
+    helper = current_app.extensions.get(NOT_FOUND_HELP)
+    if helper is None:
+        return {}
+    try:
+        return helper()
+    except Exception:  # noqa: BLE001 - the 404 is the answer; the suggestions are a courtesy
+        current_app.logger.exception("suggestions for a 404 failed")
+        return {}
 
 
 def init_app(app: Flask) -> None:

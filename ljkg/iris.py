@@ -70,6 +70,8 @@ VOCAB_PREFIXES: dict[str, str] = {
     "euft": "http://publications.europa.eu/resource/authority/file-type/",
     "euar": "http://publications.europa.eu/resource/authority/access-right/",
     "eufreq": "http://publications.europa.eu/resource/authority/frequency/",
+    "euavail": "http://publications.europa.eu/resource/authority/planned-availability/",
+    "dcatap": "http://data.europa.eu/r5r/",
 }
 
 # Prefixes a query may use without declaring them, besides all of the above. `geo:` is GeoSPARQL (as in

@@ -3,9 +3,10 @@
 Every resource is an IRI (no blank nodes), so the server can dereference each one; the IRIs we mint are
 ``dataset`` (void:Dataset = dcat:Dataset), ``dataset/partition/{class,property}/<slug>``,
 ``dataset/linkset/<slug>``, ``dataset/target/<slug>``, ``dataset/distribution/<suffix>``,
-``dataset/dump.<suffix>``, ``dataset/contact``, ``dataset/temporal``, ``catalogue``, ``sparql`` (sd:Service =
-dcat:DataService), ``sparql/dataset``, ``sparql/default-graph``, ``sparql/named-graph/<folder>`` and
-``sparql/prefix/<name>`` (the prefixes every query may use undeclared, as SHACL's sh:declare states them).
+``dataset/dump.<suffix>``, ``dataset/contact``, ``dataset/rights``, ``dataset/temporal``, ``catalogue``,
+``sparql`` (sd:Service = dcat:DataService), ``sparql/dataset``, ``sparql/default-graph``,
+``sparql/named-graph/<folder>`` and ``sparql/prefix/<name>`` (the prefixes every query may use undeclared,
+as SHACL's sh:declare states them).
 The EU vocabulary terms we use are typed and labelled here as the DCAT-AP shapes demand (skos:Concept in
 their scheme, plus the class DCAT-AP expects as range).
 """
@@ -94,6 +95,14 @@ DESCRIPTION = (
     "sodelovanju, ki jo objavlja Mestna občina Ljubljana (MOL), njen Oddelek za kulturo. Zajema mrežo LIKE "
     "(nekdaj Les Rencontres), mrežo mest zatočišč za preganjane pisatelje ICORN, mrežo Eurocities in "
     "predstavitve Ljubljane v tujini; provenienca grafa kaže na odlomke izvornega besedila.")
+CONTACT_NAME = ("Department for Culture, City Municipality of Ljubljana", "Oddelek za kulturo, Mestna občina Ljubljana")
+MUNICIPALITY_SITE = URIRef("https://www.ljubljana.si/")
+RIGHTS = ("Licensed under Creative Commons Attribution 4.0 International: reuse is free, naming the source "
+          "(the page “Mednarodno sodelovanje” of the City Municipality of Ljubljana, Department for Culture) "
+          "and this dataset.",
+          "Z licenco Creative Commons Priznanje avtorstva 4.0 mednarodna: ponovna uporaba je prosta, z navedbo "
+          "vira (stran »Mednarodno sodelovanje« Mestne občine Ljubljana, Oddelka za kulturo) in tega "
+          "podatkovnega niza.")
 KEYWORDS = (("Ljubljana", "international cooperation", "culture", "cities of refuge", "ICORN", "Eurocities",
              "LIKE", "knowledge graph"),
             ("Ljubljana", "mednarodno sodelovanje", "kultura", "mesta zatočišča", "ICORN", "Eurocities",
@@ -259,9 +268,15 @@ def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, releases
     g.add((publisher, RDF.type, FOAF.Agent))
     _bilingual(g, publisher, FOAF.name, ("City Municipality of Ljubljana", "Mestna občina Ljubljana"))
     g.add((publisher, DCT.type, URIRef("http://purl.org/adms/publishertype/LocalAuthority")))
+    # only what the source states: the department that publishes the text, and the municipality's web site
+    # (no e-mail address or telephone number is given there, so none is stated here)
     _describe(g, contact, (VCARD.Organization, VCARD.Kind), ("Contact point", "Kontaktna točka"),
-              vcard_hasURL=home)
-    _bilingual(g, contact, VCARD.fn, TITLE)
+              vcard_hasURL=MUNICIPALITY_SITE)
+    _bilingual(g, contact, VCARD.fn, CONTACT_NAME)
+    _describe(g, MUNICIPALITY_SITE, (FOAF.Document,), ("Web site of the City Municipality of Ljubljana",
+                                                       "Spletno mesto Mestne občine Ljubljana"))
+    rights = _describe(g, URIRef(f"{ns.dataset}/rights"), (DCT.RightsStatement,), RIGHTS)
+    _bilingual(g, rights, DCT.description, RIGHTS)
     _describe(g, home, (FOAF.Document,), ("Home page", "Domača stran"))
     _describe(g, LJUBLJANA, (DCT.Location,), ("Ljubljana", "Ljubljana"),
               dcat_centroid=Literal(LJUBLJANA_CENTROID, datatype=WKT))
@@ -300,6 +315,7 @@ def _catalogue(g: Graph, ns: Namespaces, dataset: URIRef, version: str, releases
                          (f"{fmt.label} dump", f"Izvoz {fmt.label}"), dcat_accessURL=dump,
                          dcat_downloadURL=dump, dcat_mediaType=media,
                          dct_format=URIRef(EU + "file-type/" + FILE_TYPES[fmt.name]), dct_license=LICENCE,
+                         dct_rights=rights,
                          **_dates(releases, issued=False))
         g.add((dist, DCATAP.availability, URIRef(EU + "planned-availability/STABLE")))
         _bilingual(g, dist, DCT.title, (f"{TITLE[0]} ({fmt.label})", f"{TITLE[1]} ({fmt.label})"))

@@ -92,6 +92,7 @@ class Publication:
     version: str
     modified: datetime | None  # the latest release's day (releases.py), for Last-Modified
     metadata_graph_iri: str
+    issued: datetime | None = None  # the first release's day: schema.org datePublished
     search: SearchIndex | None = None  # the full-text index of this version (search.py)
     cache: dict = field(default_factory=dict)  # rendered dumps and reports, by key
     representations: BoundedCache = field(default_factory=BoundedCache)  # rendered resources
@@ -132,18 +133,19 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
                 store.check_dataset(namespaces.dataset)
             else:
                 store = OxigraphStore.open_read_only(settings.store, namespaces.base)
-            version, modified, outcome = stored_state(store, namespaces)
+            version, modified, issued, outcome = stored_state(store, namespaces)
         except (OSError, PublisherError) as exc:
             raise StoreUnavailable(str(exc)) from exc
     else:
         checked = check(settings, progress=log.info)
         store = OxigraphStore(fill(ox.Store(), checked.files, namespaces.base,
                                    {checked.metadata_graph_iri: checked.metadata}), namespaces.base)
-        version, modified, outcome = stored_state(store, namespaces)  # as for the other stores
+        version, modified, issued, outcome = stored_state(store, namespaces)  # as for the other stores
     if not outcome.conforms and not settings.allow_invalid:
         store.close()
         raise StartupRefused(render_text(outcome))
-    pub = Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri)
+    pub = Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri,
+                      issued=issued)
     pub.search = search_index(settings, store, namespaces, version)
     if start_queries:
         try:
@@ -183,12 +185,13 @@ def start_query_processes(pub: Publication) -> None:
                             recycle_at=settings.query_recycle * 2**20)
 
 
-def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | None, Outcome]:
-    """Version, modification time (the latest recorded release's day; None without a release record) and
-    validation verdict of a store filled by `ljkg load`."""
-    rows = store.select(f"""SELECT ?version ?modified WHERE {{
+def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | None, datetime | None, Outcome]:
+    """Version, modification and issue times (the latest and the first recorded release's days; None without
+    a release record) and validation verdict of a store filled by `ljkg load`."""
+    rows = store.select(f"""SELECT ?version ?modified ?issued WHERE {{
         <{namespaces.dataset}> <http://www.w3.org/2002/07/owl#versionInfo> ?version
-        OPTIONAL {{ <{namespaces.dataset}> <http://purl.org/dc/terms/modified> ?modified }} }} LIMIT 1""")
+        OPTIONAL {{ <{namespaces.dataset}> <http://purl.org/dc/terms/modified> ?modified }}
+        OPTIONAL {{ <{namespaces.dataset}> <http://purl.org/dc/terms/issued> ?issued }} }} LIMIT 1""")
     if not rows:
         raise StoreUnavailable(
             f"the store holds no dataset <{namespaces.dataset}>: fill it with `ljkg load` using the same "
@@ -200,8 +203,9 @@ def stored_state(store: Store, namespaces: Namespaces) -> tuple[str, datetime | 
         raise StoreUnavailable(f"the store has no validation report <{root}>: fill it with `ljkg load`")
     report = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     conforms = any(o.toPython() is True for o in report.objects(None, SH.conforms))
-    version, modified = rows[0]["version"].value, rows[0]["modified"]
-    return version, _moment(modified.value) if modified else None, Outcome(conforms, report, read_report(report))
+    version, modified, issued = rows[0]["version"].value, rows[0]["modified"], rows[0]["issued"]
+    return (version, _moment(modified.value) if modified else None, _moment(issued.value) if issued else None,
+            Outcome(conforms, report, read_report(report)))
 
 
 def _moment(text: str) -> datetime:

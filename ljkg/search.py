@@ -1,36 +1,45 @@
 """The full-text index: SQLite FTS5 (standard library) over labels, descriptions and source sentences.
 
 Why FTS5 and not SPARQL regex: a regex scans every literal for every request, while FTS5 answers from an
-inverted index with bm25 ranking, snippets and a prefix index, in one file many threads and processes can
-read at once. The ``unicode61 remove_diacritics 2`` tokenizer folds č/š/ž and friends on both sides, so
+inverted index with snippets and a prefix index, in one file many threads and processes can read at once.
+Results are ranked by an order fixed when the index is built (see TIERS), so a page costs the same however
+many resources match. The ``unicode61 remove_diacritics 2`` tokenizer folds č/š/ž and friends on both sides, so
 ``zatocisce`` finds "zatočišče". See docs/search.md.
 
 The index depends only on the published graph, so it is built once per dataset version (from the store,
 through `Store.select`, the same for every store), written to a temporary file and renamed into place; a
-restart on the same version reuses the file. Readers open it read-only, one connection per thread.
+restart on the same version reuses the file. Readers open it read-only and immutable, one connection per
+thread.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
+import json
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+from .turns import Turns
+
 log = logging.getLogger(__name__)
 
-SCHEMA = 4  # bump when the layout or what is indexed changes: the file name includes it
+SCHEMA = 5  # bump when the layout or what is indexed changes: the file name includes it
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -39,27 +48,39 @@ SCHEMA_ORG = "https://schema.org/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DCT = "http://purl.org/dc/terms/"
 
-# Which column a predicate feeds; the column's weight in bm25 makes a label match beat a sentence mention.
+# Which column a predicate feeds, and so which tier a match in it belongs to.
 LABELS = (f"{RDFS}label", f"{SKOS}prefLabel", f"{SCHEMA_ORG}name", f"{FOAF}name", f"{DCT}title")
 ALTERNATIVES = (f"{SKOS}altLabel", f"{SCHEMA_ORG}alternateName", f"{SKOS}hiddenLabel")
 DESCRIPTIONS = (f"{DCT}description", f"{SKOS}definition", f"{RDFS}comment", f"{SCHEMA_ORG}description")
 KINDS = ("label", "alt", "description", "sentence")
-KIND_WEIGHTS = (10.0, 5.0, 2.0, 1.0)
-NAMES = KINDS[:2]  # what the `names` table holds: labels and alternative labels
-# One row per resource in each table, a column per kind and language group, so that the language filter is
-# an FTS5 column filter and no query has to group rows by resource. "x": untagged or another language.
-# `entries` holds every text; `names` only the labels, so that its bm25 length normalisation counts label
-# words alone and an exact label ("LIKE") beats a longer one ("Membership of MOL in LIKE") whatever else
-# the resources say.
+NAMES = KINDS[:2]  # what the `labels` table holds: labels and alternative labels
+# `entries`: one row per resource, a column per kind and language group, so that the language filter is an
+# FTS5 column filter and no query has to group rows by resource. "x": untagged or another language.
 LANGUAGES = ("sl", "en", "x")
 COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in KINDS)
-WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS)
 NAME_COLUMNS = tuple(f"{kind}_{lang}" for lang in LANGUAGES for kind in NAMES)
-NAME_WEIGHTS = ", ".join(str(w) for _lang in LANGUAGES for w in KIND_WEIGHTS[:2])
-# Each tier's first WINDOW matches in document order (shortest labels first, see write_index) are ordered by
-# bm25; matches past the window follow in document order. So a query costs O(WINDOW), not O(matches), and
-# the order is still one fixed order that paging walks through without gaps or repeats.
-WINDOW = 400
+# The ranking is static, fixed when the index is built, so that no query needs a ranking function: FTS5
+# streams a match in rowid order, and a page costs O(page) however many resources match. (FTS5's bm25 reads
+# the whole doclist of every word on every query to count its documents: O(matches), 2-7 ms per common word
+# at 1M triples, whatever LIMIT the query has.) The tiers, each in rowid order:
+# 1. `labels`: one row per label text (a column per language group), numbered at build time shortest label
+#    first, then labels before alternative labels, then document order: the resources with a label holding
+#    every word, the label the words fill most first (what bm25's length normalisation would say too);
+# 2. `entries` (one row per resource, in document order: shortest label, then least text) in three parts:
+#    every word in the labels (spread over several), then with the descriptions, then anywhere (sentences).
+TIERS = (NAMES, (*NAMES, "description"), KINDS)
+TIER_SCORES = (0.75, 0.5, 0.25)
+# Prefixes up to this length have their own FTS5 prefix index; a longer prefix query would make FTS5 merge
+# the doclists of every term with that prefix before returning a row, so it is expanded into its terms
+# (the `terms` table) when it has at most MAX_EXPANSION of them.
+PREFIX_INDEXED = 4
+MAX_EXPANSION = 32
+# `total` is counted up to this many matches (or to the end of the page asked for, if further); past it the
+# answer says it is a lower bound (`Page.exact`), since counting every match is O(matches).
+COUNT_CAP = 1000
+# Searches of one process evaluated at once; the others wait their turn (ljkg/turns.py says why). Two: one
+# can be in SQLite while the other runs Python. Measured at 1M triples, 8 clients: 1 and 2 gave the same p99.
+SEARCHES_AT_ONCE = 2
 
 # Snippet markers: control characters stripped from every indexed text, so no data can forge one; the
 # markup is built from escaped pieces between them (`highlighted`).
@@ -82,13 +103,19 @@ class Hit:
     lang: str
     types: tuple[str, ...]
     snippet: str  # with OPEN/CLOSE around matches; render with `highlighted`
-    score: float
+    score: float  # higher is better (see SearchIndex.search)
+
+
+class Expression(NamedTuple):
+    text: str
+    merges: bool  # some prefix is answered by merging doclists: evaluating it per row is costly
 
 
 @dataclass(frozen=True)
 class Page:
-    total: int
+    total: int  # exact, or a lower bound when `exact` is false (see COUNT_CAP)
     hits: list[Hit] = field(default_factory=list)
+    exact: bool = True
 
 
 def words(text: str) -> list[str]:
@@ -101,22 +128,21 @@ def words(text: str) -> list[str]:
     return found
 
 
-def match_expression(found: list[str], *, every_prefix: bool, columns: tuple[str, ...] = ()) -> str:
-    """An FTS5 MATCH expression built only from quoted word tokens: no operator of the user's reaches FTS5.
-
-    Words are letters and digits (`words`), so a double quote cannot occur inside one.
-    """
-    terms = []
-    for i, word in enumerate(found):
-        prefix = every_prefix or i == len(found) - 1
-        terms.append(f'"{word}"' + ("*" if prefix else ""))
-    expression = " ".join(terms)
-    return in_columns(expression, columns) if columns else expression
+def fold(word: str) -> str | None:
+    """A word as the `unicode61 remove_diacritics 2` tokenizer stores it, when that is certain: letters and
+    digits that are ASCII once their diacritics are removed (`zatočišče` → `zatocisce`). None otherwise (the
+    word then goes to FTS5 as a prefix query unexpanded, which is always right, only slower)."""
+    folded = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).lower()
+    return folded if folded.isascii() and folded.isalnum() else None
 
 
 def in_columns(expression: str, columns: tuple[str, ...]) -> str:
     """An FTS5 expression restricted to some columns (every phrase of it must occur in one of them)."""
     return "{" + " ".join(columns) + "} : (" + expression + ")"
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
 
 
 def highlighted(snippet: str) -> Markup:
@@ -182,11 +208,24 @@ def group(lang: str) -> str:
 
 
 def _order(item: tuple[str, dict[str, list[str]]]) -> tuple[int, int, str]:
-    """Document order: fewest words in the shortest label first, then the least text, then the IRI. It is
-    the static part of the ranking (the order past each tier's bm25 window) and what autocomplete scans."""
+    """Document order: fewest words in the shortest label first, then the least text, then the IRI: the
+    order within each part of the second tier, and the tie-break between labels of the same length."""
     iri, document = item
     names = [len(_WORD.findall(v)) for c in NAME_COLUMNS for v in document.get(c, ())]
     return (min(names, default=10**6), sum(len(_WORD.findall(v)) for vs in document.values() for v in vs), iri)
+
+
+def _label_rows(ordered: list[tuple[str, dict[str, list[str]]]]) -> list[tuple[int, int, str, str]]:
+    """(document, words, language group, text) for every distinct label of every document, best first: fewest
+    words, then labels before alternative labels, then document order (the `labels` table's rowid order)."""
+    rows = {}
+    for n, (_, document) in enumerate(ordered, 1):
+        for rank, kind in enumerate(NAMES):
+            for g in LANGUAGES:
+                for text in document.get(f"{kind}_{g}", ()):
+                    size = len(_WORD.findall(text))
+                    rows.setdefault((n, g, text), (size, rank, n, text))
+    return [(n, size, g, text) for (n, g, text), (size, *_rest) in sorted(rows.items(), key=lambda r: r[1])]
 
 
 def write_index(path: Path, texts: dict, types: dict) -> None:
@@ -202,15 +241,18 @@ def write_index(path: Path, texts: dict, types: dict) -> None:
             document.setdefault(f"{kind}_{group(lang)}", []).extend(values)
     try:
         db = sqlite3.connect(tmp)
+        # `labels` needs no positions (no snippets, no phrases of several words come from it): detail=column
+        # keeps its doclists short
         db.executescript(f"""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
             CREATE VIRTUAL TABLE entries USING fts5({", ".join(COLUMNS)},
                 tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
-            CREATE VIRTUAL TABLE names USING fts5({", ".join(NAME_COLUMNS)},
-                tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+            CREATE VIRTUAL TABLE labels USING fts5({", ".join(LANGUAGES)}, doc UNINDEXED, words UNINDEXED,
+                tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4', detail = column);
             CREATE TABLE docs (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, {
-                ", ".join(f"label_{lang} TEXT NOT NULL" for lang in LANGUAGES)});
+                ", ".join(f"label_{lang} TEXT NOT NULL" for lang in LANGUAGES)}, types TEXT NOT NULL);
             CREATE TABLE types (doc INTEGER NOT NULL, type TEXT NOT NULL);
+            CREATE TABLE terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
         """)
         ordered = sorted(documents.items(), key=_order)
 
@@ -219,20 +261,23 @@ def write_index(path: Path, texts: dict, types: dict) -> None:
 
         db.executemany(f"INSERT INTO entries (rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})",
                        ((n, *cells(d, COLUMNS)) for n, (_, d) in enumerate(ordered, 1)))
-        db.executemany(f"INSERT INTO names (rowid, {', '.join(NAME_COLUMNS)}) "
-                       f"VALUES (?{', ?' * len(NAME_COLUMNS)})",
-                       ((n, *cells(d, NAME_COLUMNS)) for n, (_, d) in enumerate(ordered, 1)
-                        if any(d.get(c) for c in NAME_COLUMNS)))
-        db.executemany(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)})",
-                       ((n, iri, *(min(d.get(f"label_{lang}") or d.get(f"alt_{lang}") or [""]) for lang in LANGUAGES))
-                        for n, (iri, d) in enumerate(ordered, 1)))
+        db.executemany(f"INSERT INTO labels (rowid, {', '.join(LANGUAGES)}, doc, words) VALUES (?, ?, ?, ?, ?, ?)",
+                       ((row, *(text if g == lang else "" for lang in LANGUAGES), n, size)
+                        for row, (n, size, g, text) in enumerate(_label_rows(ordered), 1)))
+        db.executemany(f"INSERT INTO docs VALUES (?, ?{', ?' * len(LANGUAGES)}, ?)",
+                       ((n, iri, *(min(d.get(f"label_{lang}") or d.get(f"alt_{lang}") or [""]) for lang in LANGUAGES),
+                         " ".join(sorted(set(types.get(iri, ()))))) for n, (iri, d) in enumerate(ordered, 1)))
         db.executemany("INSERT INTO types VALUES (?, ?)",
                        ((n, t) for n, (iri, _) in enumerate(ordered, 1) for t in sorted(set(types.get(iri, ())))))
+        # every term of the texts, for expanding long prefixes (`labels` holds a subset of them)
         db.executescript("""
             CREATE INDEX types_by_type ON types (type, doc);
             CREATE INDEX types_by_doc ON types (doc);
             INSERT INTO entries(entries) VALUES ('optimize');
-            INSERT INTO names(names) VALUES ('optimize');
+            INSERT INTO labels(labels) VALUES ('optimize');
+            CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, entries, row);
+            INSERT INTO terms SELECT term FROM temp.vocabulary;
+            DROP TABLE temp.vocabulary;
         """)
         db.commit()
         db.close()
@@ -271,7 +316,10 @@ class SearchIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._uri = f"{path.resolve().as_uri()}?mode=ro"
+        self._turns = Turns(SEARCHES_AT_ONCE)
+        # immutable=1: the file is never written after its rename into place (a new dataset version is a new
+        # file), so SQLite may skip the shared lock and the change check it would make for every statement
+        self._uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         # a connection of its own, closed at once: `--processes N` forks after this, and an SQLite connection
         # must not cross a fork
         with contextlib.closing(sqlite3.connect(self._uri, uri=True)) as db:
@@ -281,19 +329,51 @@ class SearchIndex:
         db = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            # read through one shared mapping of the file rather than copying pages into each connection
+            db.execute(f"PRAGMA mmap_size = {1 << 30}")
         return db
+
+    def _phrase(self, word: str, prefix: bool) -> tuple[str, bool] | None:
+        """One word as an FTS5 phrase, and whether FTS5 must merge doclists to answer it; None when no indexed
+        term can match it (so neither can the query).
+
+        One character is a whole word (its prefix would be most of the vocabulary); up to PREFIX_INDEXED
+        characters the prefix index answers; a longer prefix becomes the OR of its terms."""
+        if not prefix or len(word) < 2:
+            return _quoted(word), False
+        if len(word) <= PREFIX_INDEXED:
+            return _quoted(word) + "*", False
+        if (folded := fold(word)) is None:
+            return _quoted(word) + "*", True
+        terms = self._rows("SELECT json_group_array(term) FROM (SELECT term FROM terms WHERE term >= ? AND term < ? "
+                           "LIMIT ?)", (folded, folded + "\U0010ffff", MAX_EXPANSION + 1))
+        if not terms:
+            return None
+        if len(terms) > MAX_EXPANSION:
+            return _quoted(word) + "*", True
+        return ("(" + " OR ".join(_quoted(t) for t in terms) + ")" if len(terms) > 1 else _quoted(terms[0])), False
+
+    def expression(self, found: list[str], *, every_prefix: bool) -> Expression | None:
+        """An FTS5 MATCH expression built only from quoted word tokens: no operator of the user's reaches FTS5
+        (words are letters and digits, see `words`). Every word is a prefix, or only the last one."""
+        phrases = [self._phrase(word, every_prefix or i == len(found) - 1) for i, word in enumerate(found)]
+        if not found or None in phrases:
+            return None
+        return Expression(" AND ".join(p for p, _ in phrases), any(m for _, m in phrases))  # type: ignore[misc]
+
+    def _rows(self, sql: str, params: tuple | list) -> list:
+        """The one JSON array a statement aggregates its rows into. Why: Python's sqlite3 releases and takes
+        back the GIL around every row it steps, and with many request threads each of those hand-overs
+        waits in line; one row per statement keeps a search to a handful of them."""
+        return json.loads(self._db().execute(sql, params).fetchone()[0])
 
     def _docs(self, ids: list[int]) -> dict[int, tuple[str, dict[str, str], tuple[str, ...]]]:
         """IRI, labels by language group and types of some documents."""
-        marks = ",".join("?" * len(ids))
-        db = self._db()
-        kinds: dict[int, list[str]] = {}
-        for doc, t in db.execute(f"SELECT doc, type FROM types WHERE doc IN ({marks}) ORDER BY type", ids):
-            kinds.setdefault(doc, []).append(t)
         out = {}
-        for doc, iri, *labels in db.execute(
-                f"SELECT id, iri, {', '.join(f'label_{g}' for g in LANGUAGES)} FROM docs WHERE id IN ({marks})", ids):
-            out[doc] = (iri, dict(zip(LANGUAGES, labels, strict=True)), tuple(kinds.get(doc, ())))
+        for doc, iri, *labels, kinds in self._rows(
+                f"SELECT json_group_array(json_array(id, iri, {', '.join(f'label_{g}' for g in LANGUAGES)}, types)) "
+                f"FROM docs WHERE id IN ({','.join('?' * len(ids))})", ids):
+            out[doc] = (iri, dict(zip(LANGUAGES, labels, strict=True)), tuple(kinds.split()))
         return out
 
     @staticmethod
@@ -304,78 +384,110 @@ class SearchIndex:
                 return labels[g], "" if g == "x" else g
         return "", ""
 
-    def _tier(self, table: str, weights: str, expression: str, restrict: tuple[str, list],
-              start: int, count: int) -> list[tuple[int, float]]:
-        """Positions start..start+count of one tier's order (see WINDOW): (document, bm25) pairs."""
-        sql = (f"SELECT rowid, bm25({table}, {weights}) FROM {table} WHERE {table} MATCH ?{restrict[0]} "
-               "ORDER BY rowid LIMIT ? OFFSET ?")
-        db, params = self._db(), [expression, *restrict[1]]
-        rows: list[tuple[int, float]] = []
-        if start < WINDOW:
-            window = sorted(db.execute(sql, (*params, WINDOW, 0)), key=lambda r: (r[1], r[0]))
-            rows = window[start:start + count]
-            if len(window) < WINDOW:
-                return rows
-        if len(rows) < count:
-            rows += db.execute(sql, (*params, count - len(rows), max(start, WINDOW))).fetchall()
-        return rows
+    def _walk(self, tiers: list[tuple[str, list, Callable[[int], float]]], start: int, count: int,
+              total: int | None = None) -> list[tuple[int, float]]:
+        """Positions start..start+count of the tiers' documents one after the other, each once, with their
+        scores. A tier is a query yielding (rowid, document, a number for its score) in rank order, which
+        is read in chunks past the last rowid seen; the walk stops as soon as the page is full, or when
+        ``total`` documents were met (later tiers are empty, and FTS5 would read every match to say so)."""
+        seen: set[int] = set()
+        picked: list[tuple[int, float]] = []
+        for sql, params, score in tiers:
+            after = 0
+            while len(seen) != total:
+                size = max(64, 2 * (start + count - len(seen)))
+                chunk = self._rows(f"SELECT json_group_array(json_array(r, d, v)) FROM ({sql} AND rowid > ? "
+                                   "ORDER BY rowid LIMIT ?)", (*params, after, size))
+                chunk.sort()
+                for _rowid, doc, value in chunk:
+                    if doc not in seen:
+                        seen.add(doc)
+                        if len(seen) > start:
+                            picked.append((doc, score(value)))
+                            if len(picked) == count:
+                                return picked
+                if len(chunk) < size:
+                    break
+                after = chunk[-1][0]
+        return picked
 
-    def _count(self, table: str, expression: str, restrict: tuple[str, list]) -> int:
-        return self._db().execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?{restrict[0]}",
-                                  (expression, *restrict[1])).fetchone()[0]
+    @staticmethod
+    def _labels(expression: str, restrict: tuple[str, list], found: int) -> tuple[str, list, Callable[[int], float]]:
+        """The first tier: a label holding every word; scored 1 + the share of that label the words make."""
+        return (f"SELECT rowid AS r, doc AS d, words AS v FROM labels WHERE labels MATCH ?{restrict[0]}",
+                [expression, *restrict[1]], lambda size: 1 + min(1.0, found / max(size, 1)))
+
+    def _count(self, expression: str, restrict: tuple[str, list], cap: int) -> int:
+        return self._db().execute(f"SELECT count(*) FROM (SELECT 1 FROM entries WHERE entries MATCH ?{restrict[0]} "
+                                  "LIMIT ?)", (expression, *restrict[1], cap)).fetchone()[0]
 
     def search(self, text: str, *, types: tuple[str, ...] = (), lang: str | None = None, prefer: str = "en",
                limit: int = 20, offset: int = 0) -> Page:
-        """Resources matching every word (each a prefix): first those whose labels hold every word (bm25
-        over the labels alone), then those whose other texts complete the match (bm25 over all, weighted)."""
+        """Resources matching every word (each a prefix), in the tiers' order (see TIERS)."""
+        with self._turns:
+            return self._search(text, types, lang, prefer, limit, offset)
+
+    def _search(self, text: str, types: tuple[str, ...], lang: str | None, prefer: str, limit: int,
+                offset: int) -> Page:
         found = words(text)
-        if not found:
+        parsed = self.expression(found, every_prefix=True)
+        if parsed is None:
             return Page(0)
-        everything = match_expression(found, every_prefix=True)
-        named_in = tuple(f"{kind}_{group(lang)}" for kind in NAMES) if lang else NAME_COLUMNS
-        named = in_columns(everything, named_in)
-        anywhere = in_columns(everything, tuple(f"{kind}_{group(lang)}" for kind in KINDS)) if lang else everything
-        rest = f"({anywhere}) NOT ({named})"  # the second tier: exactly the matches the first one lacks
-        restrict: tuple[str, list] = ("", [])
-        if types:
-            restrict = (f" AND +rowid IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))",
-                        list(types))
-        total = self._count("entries", anywhere, restrict)
-        page = self._tier("names", NAME_WEIGHTS, named, restrict, offset, limit) if total else []
-        if len(page) < limit:  # the page reaches past the first tier
-            labelled = offset + len(page) if page else self._count("names", named, restrict)
-            if labelled < total:  # else the second tier is empty, and FTS5 would scan every match to say so
-                page += self._tier("entries", WEIGHTS, rest, restrict, max(0, offset - labelled),
-                                   limit - len(page))
-        if not page:
-            return Page(total)
-        db = self._db()
-        ids = [doc for doc, _ in page]
-        # one pass over the matches between the page's first and last document: `rowid IN (…)` would make
-        # FTS5 evaluate the expression (merging every prefix's doclists) once per document
-        snippets = dict(db.execute(
-            f"SELECT rowid, snippet(entries, -1, '{OPEN}', '{CLOSE}', '…', 16) FROM entries "
-            f"WHERE entries MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN ({','.join('?' * len(ids))})",
-            (anywhere, min(ids), max(ids), *ids)))
+        everything = parsed.text
+        groups = (group(lang),) if lang else LANGUAGES
+        kept = f"IN (SELECT doc FROM types WHERE type IN ({','.join('?' * len(types))}))"
+        entries_only: tuple[str, list] = (f" AND +rowid {kept}", list(types)) if types else ("", [])
+        labels_only: tuple[str, list] = (f" AND +doc {kept}", list(types)) if types else ("", [])
+        within = [in_columns(everything, tuple(f"{kind}_{g}" for g in groups for kind in kinds)) for kinds in TIERS]
+        anywhere = within[-1] if lang else everything
+        cap = max(COUNT_CAP, offset + limit + 1)
+        total = self._count(anywhere, entries_only, cap)
+        if not total:
+            return Page(0)
+        tiers = [self._labels(in_columns(everything, groups) if lang else everything, labels_only, len(found))]
+        for i, (expression, score) in enumerate(zip(within, TIER_SCORES, strict=True)):
+            # each part of the second tier is what the one before lacks (the first one skips the first tier)
+            part = f"({expression}) NOT ({within[i - 1]})" if i else expression
+            tiers.append((f"SELECT rowid AS r, rowid AS d, 0 AS v FROM entries WHERE entries MATCH ?{entries_only[0]}",
+                          [part, *entries_only[1]], lambda _value, score=score: score))
+        scored = self._walk(tiers, offset, limit, total if total < cap else None)
+        if not scored:
+            return Page(total, exact=total < cap)
+        ids = [doc for doc, _ in scored]
+        marks = ",".join("?" * len(ids))
+        # `rowid IN (…)` has FTS5 look each document up, which is cheap unless some prefix needs a merge of
+        # doclists: then one pass over the matches between the page's first and last document (`+rowid`
+        # keeps the list away from FTS5)
+        narrowed = (f"rowid BETWEEN {min(ids)} AND {max(ids)} AND +rowid IN ({marks})" if parsed.merges
+                    else f"rowid IN ({marks})")
+        snippets = dict(self._rows(
+            f"SELECT json_group_array(json_array(r, s)) FROM (SELECT rowid AS r, snippet(entries, -1, "
+            f"'{OPEN}', '{CLOSE}', '…', 16) AS s FROM entries WHERE entries MATCH ? AND {narrowed} "
+            f"LIMIT {len(ids)})",  # a LIMIT keeps SQLite from folding snippet() into the aggregate (an error)
+            (anywhere, *ids)))
         docs = self._docs(ids)
         hits = []
-        for doc, score in page:
+        for doc, score in scored:
             iri, labels, kinds = docs[doc]
             label, label_lang = self._label(labels, lang or prefer)
             hits.append(Hit(iri, label, label_lang, kinds, snippets.get(doc, ""), score))
-        return Page(total, hits)
+        return Page(total, hits, exact=total < cap)
 
     def complete(self, text: str, *, lang: str, limit: int = 10) -> list[Hit]:
-        """Labels whose words start with what was typed (the last word a prefix), ``lang``'s labels first."""
-        found = words(text)
-        if not found:
+        """Labels whose words start with what was typed (the last word a prefix), ``lang``'s labels first;
+        the shortest matching labels first in each language."""
+        with self._turns:
+            return self._complete(text, lang, limit)
+
+    def _complete(self, text: str, lang: str, limit: int) -> list[Hit]:
+        parsed = self.expression(words(text), every_prefix=False)
+        if parsed is None:
             return []
         picked: dict[int, str] = {}  # document -> the language group its labels matched in
         for g in (group(lang), *(x for x in LANGUAGES if x != group(lang))):
             if len(picked) >= limit:
                 break
-            expression = match_expression(found, every_prefix=False, columns=(f"label_{g}", f"alt_{g}"))
-            for doc, _score in self._tier("names", NAME_WEIGHTS, expression, ("", []), 0, limit):
+            for doc, _score in self._walk([self._labels(in_columns(parsed.text, (g,)), ("", []), 0)], 0, limit):
                 picked.setdefault(doc, g)
         ids = list(picked)[:limit]
         docs = self._docs(ids) if ids else {}
@@ -383,8 +495,20 @@ class SearchIndex:
         for doc in ids:
             iri, labels, kinds = docs[doc]
             label, label_lang = self._label(labels, picked[doc])
-            hits.append(Hit(iri, label, label_lang, kinds, label, 0.0))
+            hits.append(Hit(iri, label, label_lang, kinds, label, 1.0))
         return hits
+
+    def under(self, namespace: str, prefer: str, limit: int = 5000) -> list[tuple[str, str, str]]:
+        """Up to ``limit`` indexed IRIs that start with ``namespace``, each with its label (in ``prefer``
+        where it has one) and the label's language: what a mistyped IRI is compared with. A range over the
+        IRI's unique index, so it reads no more than that."""
+        if not namespace:
+            return []
+        upper = namespace[:-1] + chr(ord(namespace[-1]) + 1)
+        rows = self._db().execute(
+            f"SELECT iri, {', '.join(f'label_{g}' for g in LANGUAGES)} FROM docs "
+            "WHERE iri >= ? AND iri < ? ORDER BY iri LIMIT ?", (namespace, upper, limit))
+        return [(iri, *self._label(dict(zip(LANGUAGES, labels, strict=True)), prefer)) for iri, *labels in rows]
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -411,7 +535,7 @@ def open_index(folders: list[Path], version: str, base: str, build: Callable[[],
         if path.is_file():
             log.info("search index reused from %s", path)
             return SearchIndex(path)
-    for folder in [*folders, Path(tempfile.mkdtemp(prefix="ljkg-search-"))]:
+    for folder in folders:
         path = index_path(folder, version, base)
         try:
             ensure_index(path, build)
@@ -419,4 +543,10 @@ def open_index(folders: list[Path], version: str, base: str, build: Callable[[],
             log.warning("cannot keep the search index in %s (%s); trying the next folder", folder, exc.strerror)
             continue
         return SearchIndex(path)
-    raise OSError("no folder can hold the search index")
+    # the last resort, made only when needed and removed when the process that made it exits
+    private = Path(tempfile.mkdtemp(prefix="ljkg-search-"))
+    maker = os.getpid()
+    atexit.register(lambda: os.getpid() == maker and shutil.rmtree(private, ignore_errors=True))
+    path = index_path(private, version, base)
+    ensure_index(path, build)
+    return SearchIndex(path)

@@ -9,6 +9,8 @@ import pyoxigraph as ox
 from .formats import JSONLD, Format
 from .jsonld import JsonLd
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
 
 def graph_bytes(triples: Sequence, fmt: Format, jsonld: JsonLd, prefixes: dict[str, str] | None = None,
                 frame_iri: str | None = None) -> bytes:
@@ -24,6 +26,14 @@ def graph_bytes(triples: Sequence, fmt: Format, jsonld: JsonLd, prefixes: dict[s
         used = _used_prefixes(items, prefixes)
         return ox.serialize(items, format=fmt.rdf, prefixes=used)
     return ox.serialize(items, format=fmt.rdf)
+
+
+def by_subject(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Triples sorted by subject, rdf:type first, then by property and value: pyoxigraph's Turtle writer
+    groups only consecutive triples of one subject (``s p o ; p o .``), so this is what makes a document
+    read one resource at a time."""
+    return sorted(triples, key=lambda t: (str(t.subject), t.predicate.value != RDF_TYPE, str(t.predicate),
+                                          str(t.object)))
 
 
 def _used_prefixes(items: Iterable, prefixes: dict[str, str]) -> dict[str, str]:

@@ -46,6 +46,8 @@ def run(settings: Settings) -> int:
         except OSError as exc:
             pub.store.close()
             return _cannot_listen(settings, exc)
+        # SIGTERM unwinds like Ctrl+C, so the store closes and exit handlers (a private index folder) run
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         try:
             server.print_listen("Serving on http://{}:{}")
             server.run()

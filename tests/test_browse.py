@@ -5,8 +5,10 @@ home page links every class to its list with the technical classes apart, and ba
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -135,3 +137,15 @@ def test_bad_input_gets_a_4xx_that_says_what_is_wrong(served, http, path, status
 def test_a_hostile_facet_value_matches_nothing_and_breaks_nothing(served, http):
     doc = listing(served, http, "org:Membership", network='x" } ?s ?p ?o { "')
     assert doc["total"] == 0 and doc["items"] == []
+
+
+def test_switching_language_keeps_the_facets_chosen(served, http):
+    like = served.url("id/organisation/like")
+    page = http.get(served.url("browse/org:Membership"), params={"network": like, "lang": "en"}).text
+    switch = re.search(r'<span class="langs">(.*?)</span>', page).group(1)
+    slovenian = html.unescape(re.search(r'<a href="([^"]+)" hreflang="sl"', switch).group(1))
+    assert parse_qs(urlsplit(slovenian).query) == {"network": [like], "lang": ["sl"]}
+    narrowed = http.get(slovenian, headers={"Accept": "text/html"})
+    assert narrowed.status_code == 200 and 'lang="sl"' in narrowed.text[:200]
+    total = listing(served, http, "org:Membership", network=like)["total"]
+    assert f'<span id="total">{total}</span>' in narrowed.text

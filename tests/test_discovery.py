@@ -12,6 +12,9 @@ import pytest
 import rdflib
 from test_pages import start_chromium
 
+from ljkg.releases import read_releases
+from ljkg.settings import PROJECT_ROOT
+
 SCHEMA = rdflib.Namespace("https://schema.org/")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 EXHIBITION = "id/event/exhibition-nemogoce-se-je-vrniti-v-nemogoco-dezelo"
@@ -89,7 +92,9 @@ def test_dataset_jsonld_has_what_dataset_search_reads(served, http, path, lang):
                                        for d in graph.objects(node, SCHEMA.distribution))
     for url in downloads:
         assert http.head(str(url)).status_code == 200, url
-    assert graph.value(node, SCHEMA.dateModified)
+    record = read_releases(PROJECT_ROOT)  # the same days as the catalogue's dct:issued and dct:modified
+    assert str(graph.value(node, SCHEMA.datePublished)) == record.issued.isoformat()
+    assert str(graph.value(node, SCHEMA.dateModified)) == record.current.date.isoformat()
     if lang == "sl":
         assert "Ljubljane" in str(name)  # the page's language
     assert head.meta["description"]

@@ -15,10 +15,10 @@ from ljkg import formats
 from ljkg.iris import LINK_TARGETS
 from ljkg.loading import GRAPH_FOLDERS, Loaded, LoadError, load
 from ljkg.metadata import DCAT, DCT, EU, IANA, SD, VOID, build_metadata
+from ljkg.quality import DCAT_AP_FILES
 from ljkg.settings import Settings
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "dcat-ap-3.0.1"
-DCAT_AP_FILES = ("shapes.ttl", "shapes_recommended.ttl", "range.ttl", "mdr-vocabularies.shape.ttl")
 SH_NS = Namespace("http://www.w3.org/ns/shacl#")
 DATASET, CATALOGUE = URIRef(TEST_BASE + "dataset"), URIRef(TEST_BASE + "catalogue")
 SPARQL = URIRef(TEST_BASE + "sparql")

@@ -15,8 +15,6 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from test_pages import browser  # noqa: F401  (the headless Chromium fixture)
 
-from ljkg.search import WINDOW
-
 
 def found(http, served, **params) -> dict:
     response = http.get(served.url("search.json"), params=params, timeout=10)
@@ -191,11 +189,15 @@ def test_index_reused_when_unchanged_and_rebuilt_after_a_change(copy: Path, http
     assert after == [TEST_BASE + "id/thing/new"]
 
 
-def test_paging_past_the_ranked_window(copy: Path, http, tmp_path: Path):
-    """More matches than search.WINDOW: the bm25-ranked window and the document-ordered rest together list
-    every resource exactly once, whatever the page size, with the exact label first."""
+MANY = 460  # more labels than one chunk the index reads at a time
+COUNT_CAP = 1000  # how far the index counts matches (ljkg.search.COUNT_CAP): a user sees "1000+"
+
+
+def test_paging_across_the_tiers(copy: Path, http, tmp_path: Path):
+    """Hundreds of matching labels, then texts that only mention the word: together they list every resource
+    exactly once, whatever the page size, with the exact label first."""
     lines = [f'<id/thing/w{n}> <http://www.w3.org/2000/01/rdf-schema#label> "Wombat {" extra" * (n % 7)} {n}"@en .'
-             for n in range(WINDOW + 60)]
+             for n in range(MANY)]
     lines.append('<id/thing/wombat> <http://www.w3.org/2000/01/rdf-schema#label> "Wombat"@en .')
     lines += [f'<id/thing/d{n}> <http://purl.org/dc/terms/description> "about a wombat"@en .'
               for n in range(30)]
@@ -203,7 +205,7 @@ def test_paging_past_the_ranked_window(copy: Path, http, tmp_path: Path):
     served, server = start_server(data=str(copy), cache_dir=str(tmp_path / "cache"))
     try:
         expected = {served.url(f"id/thing/{k}") for k in
-                    [f"w{n}" for n in range(WINDOW + 60)] + ["wombat"] + [f"d{n}" for n in range(30)]}
+                    [f"w{n}" for n in range(MANY)] + ["wombat"] + [f"d{n}" for n in range(30)]}
         for size in (100, 37):
             listed, page = [], 1
             while True:
@@ -233,3 +235,85 @@ def test_the_query_editor_completes_resources_by_label(served, browser):  # noqa
     assert text.startswith("SELECT ?p ?o WHERE { ") and "Ljublj" not in text
     inserted = ("{ place:ljubljana", f"{{ <{served.url('id/place/ljubljana')}>")
     assert text.removesuffix("}").rstrip().endswith(inserted), text
+
+
+def labelled(things: dict[str, list[tuple[str, str]]]) -> str:
+    """Turtle giving each `id/thing/<key>` its (text, language) labels."""
+    return "".join(f'<id/thing/{key}> <http://www.w3.org/2000/01/rdf-schema#label> "{text}"@{lang} .\n'
+                   for key, labels in things.items() for text, lang in labels)
+
+
+def test_a_common_word_lists_the_best_labels_first_with_a_lower_bound_total(copy: Path, http, tmp_path: Path):
+    """A word in more labels than the index counts (search.COUNT_CAP): the total says it is a lower bound, the
+    exact label comes first, then the shortest; a label holding every word beats words spread over two."""
+    things = {f"q{n}": [(f"Quokka {'island ' * (n % 5)}{n}", "en")] for n in range(COUNT_CAP + 100)}
+    things["quokka"] = [("Quokka", "en")]
+    things["together"] = [("Quokka numbat meeting", "en")]
+    things["spread"] = [("Quokka", "sl"), ("Numbat", "en")]  # each word in a label of its own
+    (copy / "data" / "quokkas.ttl").write_text(labelled(things), encoding="utf-8")
+    served, server = start_server(data=str(copy), cache_dir=str(tmp_path / "cache"))
+    try:
+        document = found(http, served, q="quokka", size=10)
+        assert document["total"] == COUNT_CAP and document["total_exact"] is False and document["next"]
+        assert iris(document)[0] == served.url("id/thing/quokka")
+        assert [r["label"] for r in document["results"][1:3]] != [] and all(
+            len(r["label"].split()) <= 2 for r in document["results"][1:3])  # then "Quokka 5", ...
+        scores = [r["score"] for r in document["results"]]
+        assert scores == sorted(scores, reverse=True) and scores[0] == 2.0
+        page = http.get(served.url("search"), params={"q": "quokka"}, headers={"Accept": "text/html"}, timeout=10)
+        assert f"{COUNT_CAP}+ results" in page.text
+        both = found(http, served, q="quokka numbat")
+        assert both["total_exact"] is True and iris(both) == [served.url("id/thing/together"),
+                                                              served.url("id/thing/spread")]
+        completed = http.get(served.url("search/complete"), params={"q": "quok", "lang": "en", "limit": 3},
+                             timeout=10).json()["results"]
+        assert completed[0]["iri"] == served.url("id/thing/quokka") and len(completed) == 3
+    finally:
+        stop_server(served, server)
+
+
+def test_long_prefixes_diacritics_and_single_letters(copy: Path, http, tmp_path: Path):
+    """A long typed prefix finds every word it begins, diacritics folded on both sides (the index expands it
+    into its terms); one letter is a word of its own, not the prefix of half the vocabulary."""
+    things = {"bee": [("Čebelarski muzej", "sl")], "hive": [("Čebelarstvo", "sl")], "onion": [("Cebula", "pl")],
+              "vitamin": [("Vitamin K", "en")], "kiwi": [("Kiwi", "en")], "city": [("Łódź", "pl")]}
+    (copy / "data" / "prefixes.ttl").write_text(labelled(things), encoding="utf-8")
+    served, server = start_server(data=str(copy), cache_dir=str(tmp_path / "cache"))
+    try:
+        for q in ("cebela", "ČEBELA", "čebelars"):
+            assert sorted(iris(found(http, served, q=q))) == [served.url("id/thing/bee"),
+                                                               served.url("id/thing/hive")], q
+        assert found(http, served, q="cebelax")["total"] == 0
+        assert iris(found(http, served, q="Łódź")) == [served.url("id/thing/city")]
+        letter = iris(found(http, served, q="k", size=100))
+        assert served.url("id/thing/vitamin") in letter and served.url("id/thing/kiwi") not in letter
+        assert served.url("id/thing/kiwi") in iris(found(http, served, q="kiw"))
+        completed = http.get(served.url("search/complete"), params={"q": "muzej cebelar", "lang": "sl"},
+                             timeout=10).json()["results"]
+        assert [r["label"] for r in completed] == ["Čebelarski muzej"]  # the words in any order
+    finally:
+        stop_server(served, server)
+
+
+def test_result_links_keep_the_chosen_language(served, http):
+    page = http.get(served.url("search"), params={"q": "ljubljana", "lang": "sl"}, timeout=10).text
+    assert f'href="{served.url("id/place/ljubljana")}?lang=sl"' in page
+
+
+def test_many_clients_at_once_each_get_their_own_answer(served, http):
+    """More concurrent searches than the index lets through at once: each waits its turn and gets the right
+    answer (the server's threads share one index)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    asked = {"ljubljana": served.url("id/place/ljubljana"), "icorn": served.url("id/organisation/icorn"),
+             "like": served.url("id/organisation/like")}
+
+    def one(word: str) -> tuple[str, list[str]]:
+        with requests.Session() as session:
+            return word, iris(found(session, served, q=word, size=5))
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, list(asked) * 8))
+    assert len(answers) == 24 and all(asked[word] == got[0] for word, got in answers)

@@ -48,6 +48,36 @@ def test_python_server_py_serves(tmp_path):
         proc.wait(timeout=10)
 
 
+def serve_and_search(tmp_path: Path, *flags: str) -> None:
+    """Start server.py with TMPDIR=tmp_path and ``flags``, search once while it runs, stop it with SIGTERM."""
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "server.py", "--port", str(port), *flags],
+                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            with contextlib.suppress(requests.ConnectionError):
+                found = requests.get(f"http://127.0.0.1:{port}/search.json", params={"q": "like"}, timeout=1)
+                break
+            time.sleep(0.25)
+        assert found.status_code == 200 and found.json()["total"] > 0
+        yield
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+def test_a_private_search_index_folder_goes_when_the_server_stops(tmp_path):
+    """With no store and no cache folder the index lives in a temporary folder, removed on SIGTERM; a
+    server with a cache folder makes no temporary folder at all (restarts and test runs do not fill /tmp)."""
+    for _ in serve_and_search(tmp_path, "--cache-dir", "off"):
+        assert len(list(tmp_path.glob("ljkg-search-*/search-*.sqlite"))) == 1
+    assert list(tmp_path.glob("ljkg-search-*")) == []
+    for _ in serve_and_search(tmp_path, "--cache-dir", str(tmp_path / "cache")):
+        assert list((tmp_path / "cache").glob("search/search-*.sqlite"))
+        assert list(tmp_path.glob("ljkg-search-*")) == []
+
+
 def test_refuses_to_start_on_invalid_data(tmp_path):
     for folder in ("ontology", "data", "shapes", "queries"):
         shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)

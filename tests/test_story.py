@@ -67,10 +67,7 @@ def test_every_property_on_a_page_is_labelled_in_the_page_language(served, brows
         names = [a.text for a in browser.find_elements(By.CSS_SELECTOR,
                                                        "#properties th a, #incoming th a, p.types a")]
         assert names, path
-        # foaf:name stays unlabelled for now: a label in ontology/ would make the vocabulary shape accept it
-        # in the data (shapes case refuge/guest-given-a-foaf-name); a labels source apart from the ontology
-        # graph is the fix, left for the next change
-        raw = [n for n in names if (CURIE.match(n) or n.startswith("http")) and n != "foaf:name"]
+        raw = [n for n in names if CURIE.match(n) or n.startswith("http")]
         assert not raw, (path, raw)
 
 
@@ -104,3 +101,19 @@ def test_the_chosen_language_survives_a_click(served, browser):
     browser.get(served.url("id/organisation/mol"))
     hrefs = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#properties a")]
     assert hrefs and not any("lang=" in h for h in hrefs)
+
+
+@pytest.mark.parametrize("path", ["id/place/ljubljana", "id/organisation/like", "ontology/Hosting",
+                                  "source/mednarodno-sodelovanje"])
+def test_type_links_lead_to_our_list_of_that_class(served, http, path):
+    page = http.get(served.url(path), params={"lang": "sl"}, headers={"Accept": "text/html"}).text
+    types = re.search(r'<p class="types">(.*?)</p>', page, re.S).group(1)
+    links = re.findall(r'<a href="([^"]+)"[^>]*title="([^"]+)"', types)
+    assert links, types
+    for href, class_iri in links:
+        href = href.replace("&amp;", "&")
+        assert href.startswith(served.url("browse/")) and href.endswith("?lang=sl"), href
+        listing = http.get(href.replace("?lang=sl", ".json"))
+        assert listing.status_code == 200, (href, listing.text[:200])
+        assert listing.json()["class"] == class_iri
+        assert served.url(path) in {i["id"] for i in listing.json()["items"]} or listing.json()["next"]

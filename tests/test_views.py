@@ -89,24 +89,24 @@ def screenshot(browser, name: str) -> None:
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
-def test_the_bar_chart_draws_the_member_counts(memory, browser):
+def test_the_bar_chart_draws_the_member_counts(served, browser):
     # without its #defaultView comment the page opens on the table; the chart is a button away
-    query = re.sub(r"(?im)^#\s*defaultView:.*$", "", example(memory, "13-member-counts"))
-    assert open_view(browser, memory, query) == "Table"
+    query = re.sub(r"(?im)^#\s*defaultView:.*$", "", example(served, "13-member-counts"))
+    assert open_view(browser, served, query) == "Table"
     switch(browser, "BarChart")
     bars = attrs(browser, ".view-BarChart rect.bar", "data-value", "width")
-    counts = sorted(int(row["value"]["value"]) for row in bindings(memory, query))
+    counts = sorted(int(row["value"]["value"]) for row in bindings(served, query))
     assert counts and sorted(int(b["data-value"]) for b in bars) == counts
     # drawn to scale: each bar's length is its count times one factor
     factors = {round(float(b["width"]) / int(b["data-value"]), 6) for b in bars if int(b["data-value"])}
     assert len(factors) == 1
 
 
-def test_the_timeline_has_a_mark_per_dated_row_at_its_year(memory, browser):
-    query = example(memory, "12-timeline")
-    open_view(browser, memory, query, "Timeline")
+def test_the_timeline_has_a_mark_per_dated_row_at_its_year(served, browser):
+    query = example(served, "12-timeline")
+    open_view(browser, served, query, "Timeline")
     marks = attrs(browser, ".view-Timeline circle.mark", "data-year", "cx")
-    years = Counter(int(row["date"]["value"][:4]) for row in bindings(memory, query) if "date" in row)
+    years = Counter(int(row["date"]["value"][:4]) for row in bindings(served, query) if "date" in row)
     assert years and Counter(int(m["data-year"]) for m in marks) == years
     # placed on one time axis: a later year is further right
     by_year = sorted((int(m["data-year"]), float(m["cx"])) for m in marks)
@@ -114,15 +114,15 @@ def test_the_timeline_has_a_mark_per_dated_row_at_its_year(memory, browser):
     assert by_year[0][1] < by_year[-1][1]
 
 
-def test_the_map_puts_ljubljana_inside_slovenia(memory, browser):
-    query = example(memory, "17-map-presentations-and-guests")
-    open_view(browser, memory, query, "Map")
-    placed = [row for row in bindings(memory, query) if "wkt" in row]
+def test_the_map_puts_ljubljana_inside_slovenia(served, browser):
+    query = example(served, "17-map-presentations-and-guests")
+    open_view(browser, served, query, "Map")
+    placed = [row for row in bindings(served, query) if "wkt" in row]
     assert placed and len(browser.find_elements(By.CSS_SELECTOR, ".view-Map circle.place")) == len(placed)
     screenshot(browser, "map-1280")
-    open_view(browser, memory, EVERY_POINT, "Map")
-    wkt = next(row["wkt"]["value"] for row in bindings(memory, EVERY_POINT)
-               if row["place"]["value"] == memory.url("id/place/ljubljana"))
+    open_view(browser, served, EVERY_POINT, "Map")
+    wkt = next(row["wkt"]["value"] for row in bindings(served, EVERY_POINT)
+               if row["place"]["value"] == served.url("id/place/ljubljana"))
     lon, lat = wkt.removeprefix("POINT(").removesuffix(")").split()
     assert abs(float(lat) - LJUBLJANA[0]) < 0.01 and abs(float(lon) - LJUBLJANA[1]) < 0.01
     point = browser.find_element(By.CSS_SELECTOR, f'.view-Map circle.place[data-lat="{lat}"][data-lon="{lon}"]')
@@ -134,11 +134,11 @@ def test_the_map_puts_ljubljana_inside_slovenia(memory, browser):
         return slovenia.isPointInFill(p) && !other.isPointInFill(p);""", point)
 
 
-def test_the_graph_has_a_node_per_distinct_subject_and_object(memory, browser):
-    query = f"DESCRIBE <{memory.url('id/place/ljubljana')}>"
-    assert open_view(browser, memory, query) == "Table"
+def test_the_graph_has_a_node_per_distinct_subject_and_object(served, browser):
+    query = f"DESCRIBE <{served.url('id/place/ljubljana')}>"
+    assert open_view(browser, served, query) == "Table"
     switch(browser, "Graph")
-    answer = requests.get(memory.url("sparql"), params={"query": query}, headers={"Accept": "application/n-triples"},
+    answer = requests.get(served.url("sparql"), params={"query": query}, headers={"Accept": "application/n-triples"},
                           timeout=30)
     g = rdflib.Graph().parse(data=answer.text, format="nt")
     terms = {t for s, _, o in g for t in (s, o)}

@@ -37,16 +37,17 @@ export function shorten(iri, prefixes) {
   return best ? best.text : `<${iri}>`;
 }
 
-function termOption(term, kind, lang) {
+function termOption(term, kind, lang, words) {
   const label = term.labels[lang] || term.labels.en || term.labels.sl || "";
   return {
     label: term.name, type: kind === "classes" ? "class" : "property", detail: label,
-    info: `${term.iri}\n${term.count} ${kind === "classes" ? "×" : "triples"}`,
+    info: `${term.iri}\n${term.count} ${kind === "classes" ? "×" : words.triples}`,
     boost: kind === "classes" ? 1 : 0,
   };
 }
 
-export function completionSources(urls, lang) {
+/** `words`: {triples}, the word after a property's triple count, in the page's language. */
+export function completionSources(urls, lang, words = {triples: "triples"}) {
   let vocabulary = null;
   const loadVocabulary = () => (vocabulary ||= fetchJson(urls.vocabulary).then((v) => v || {prefixes: {}, classes: [], properties: []}));
 
@@ -58,7 +59,7 @@ export function completionSources(urls, lang) {
     const name = word.text.slice(0, word.text.indexOf(":") + 1);
     const options = [];
     for (const kind of ["classes", "properties"]) {
-      for (const term of vocab[kind]) if (term.name && term.name.startsWith(name)) options.push(termOption(term, kind, lang));
+      for (const term of vocab[kind]) if (term.name && term.name.startsWith(name)) options.push(termOption(term, kind, lang, words));
     }
     return {from: word.from, options, validFor: /^[\w.-]*:?[\w-]*$/};
   };
@@ -79,7 +80,7 @@ export function completionSources(urls, lang) {
         const local = term.name.slice(term.name.indexOf(":") + 1).toLowerCase();
         const labels = Object.values(term.labels).map((l) => l.toLowerCase());
         if (typed && (local.startsWith(typed) || labels.some((l) => l.startsWith(typed)))) {
-          options.push({...termOption(term, kind, lang), label: term.name,
+          options.push({...termOption(term, kind, lang, words), label: term.name,
             displayLabel: term.name, apply: term.name, boost: 2});
         }
       }

@@ -17,6 +17,7 @@ import {drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutte
 
 import {completionSources} from "./completion.js";
 import {errorRange} from "./errors.js";
+import {pageWords} from "./words.js";
 
 function start() {
   const textarea = document.getElementById("query");
@@ -36,7 +37,8 @@ function start() {
     lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), indentOnInput(),
     bracketMatching(), closeBrackets(), highlightActiveLine(), lintGutter(),
     StreamLanguage.define(sparql), syntaxHighlighting(defaultHighlightStyle, {fallback: true}),
-    autocompletion({override: completionSources(urls, lang), activateOnTyping: true}),
+    autocompletion({override: completionSources(urls, lang, pageWords(form, {triples: "triples"})),
+      activateOnTyping: true}),
     keymap.of([{key: "Mod-Enter", run, preventDefault: true}, ...closeBracketsKeymap, ...defaultKeymap,
       ...historyKeymap, ...completionKeymap, indentWithTab]),
     EditorView.contentAttributes.of({"aria-label": textarea.labels[0] ? textarea.labels[0].textContent : "SPARQL",

@@ -20,19 +20,14 @@ import {feature} from "topojson-client";
 import {codeSamples} from "./code.js";
 import {classify, pickDefault, viewsFor} from "./shape.js";
 import {pastQueries, remember} from "./history.js";
+import {pageWords} from "./words.js";
 
 const ACCENT = "#0b5cad", MUTED = "#5b6577", LINE = "#dde3ea", FONT = "system-ui, sans-serif";
-const WORDS = {
-  en: {Table: "Table", BarChart: "Bar chart", LineChart: "Line chart", Timeline: "Timeline", Map: "Map",
-    Graph: "Graph", view: "View", svg: "Download SVG", png: "Download PNG", code: "Copy as code",
-    copy: "Copy", close: "Close", history: "Your recent queries (kept in this browser only)",
-    clear: "Clear history", unplaced: "Not on the map (no coordinates)"},
-  sl: {Table: "Tabela", BarChart: "Stolpčni graf", LineChart: "Črtni graf", Timeline: "Časovnica",
-    Map: "Zemljevid", Graph: "Graf", view: "Pogled", svg: "Prenesi SVG", png: "Prenesi PNG",
-    code: "Kopiraj kot kodo", copy: "Kopiraj", close: "Zapri",
-    history: "Vaše nedavne poizvedbe (shranjene samo v tem brskalniku)", clear: "Počisti zgodovino",
-    unplaced: "Ni na zemljevidu (brez koordinat)"},
-};
+// The words the views show, in English: the page's language comes from the form's data-ui-strings (words.js).
+const WORDS = {Table: "Table", BarChart: "Bar chart", LineChart: "Line chart", Timeline: "Timeline", Map: "Map",
+  Graph: "Graph", view: "View", svg: "Download SVG", png: "Download PNG", code: "Copy as code",
+  copy: "Copy", close: "Close", history: "Your recent queries (kept in this browser only)",
+  clear: "Clear history", unplaced: "Not on the map (no coordinates)"};
 
 function svgRoot(width, height, name) {
   return create("svg").attr("xmlns", "http://www.w3.org/2000/svg").attr("viewBox", `0 0 ${width} ${height}`)
@@ -278,8 +273,9 @@ async function start() {
   const holder = document.getElementById("result-views");
   const textarea = document.getElementById("query");
   const lang = holder ? holder.dataset.lang : document.documentElement.lang || "en";
-  const words = WORDS[lang] || WORDS.en;
-  const base = document.getElementById("query-form").action;
+  const form = document.getElementById("query-form");
+  const words = pageWords(form, WORDS);
+  const base = form.action;
   if (!holder || !holder.dataset.result) { showHistory(words, base); return; }
   const data = JSON.parse(holder.dataset.result);
   const query = new URLSearchParams(location.search).get("query") || textarea.value;

@@ -23,7 +23,6 @@ from ..errors import BadRequest, NotFound
 from ..http_headers import set_validators
 from ..languages import asked, chosen, pick
 from .common import etag_parts, negotiate
-from .page_model import compact
 
 bp = Blueprint("browse", __name__)
 SUFFIXES = {f.suffix: f for f in formats.LISTS}
@@ -131,11 +130,3 @@ def class_list(name: str):
     if found.total > offset + limit:
         response.headers["Link"] = f'<{model["next"]}>; rel="next"'
     return set_validators(response, pub.version, pub.modified, *etag_parts(fmt))
-
-
-def browse_link(class_iri: str) -> str | None:
-    """The list page of a class (for the home page and type links), or None if it has no prefixed name."""
-    curie = compact(class_iri)
-    if curie == class_iri:
-        return None
-    return f"{publication().namespaces.base}browse/{curie}"

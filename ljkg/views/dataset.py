@@ -5,14 +5,17 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, request
 
-from .. import formats
+from .. import dumps, formats
 from ..app import publication
 from ..dumps import dump
 from ..examples import EXAMPLES_PATH, description, read_folder
 from ..http_headers import set_validators
+from ..serialize import by_subject
 from .common import graph_response, negotiate
 
 bp = Blueprint("dataset", __name__)
+DCAT_BYTE_SIZE = "http://www.w3.org/ns/dcat#byteSize"
+XSD_NON_NEGATIVE = "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"
 
 
 @bp.route("/.well-known/void", methods=["GET", "HEAD"])
@@ -20,12 +23,28 @@ def void():
     """The whole dataset description (VoID, DCAT-AP catalogue, service description) in one graph."""
     pub = publication()
     fmt, negotiated = negotiate(formats.METADATA)
-    triples = pub.store.construct(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{pub.metadata_graph_iri}> {{ ?s ?p ?o }} }}")
     from .pages import metadata_page
 
-    return graph_response(triples, fmt, path="catalogue", negotiated=negotiated, offered=formats.METADATA,
-                          html=metadata_page, html_path=pub.namespaces.dataset.removeprefix(pub.namespaces.base))
+    return graph_response(catalogue_triples(pub), fmt, path="catalogue", negotiated=negotiated,
+                          offered=formats.METADATA, html=metadata_page,
+                          html_path=pub.namespaces.dataset.removeprefix(pub.namespaces.base))
+
+
+def catalogue_triples(pub) -> list[ox.Triple]:
+    """The metadata graph as harvesters read it (at /.well-known/void and /catalogue): with the dumps'
+    sizes, one subject at a time."""
+    triples = pub.store.construct(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{pub.metadata_graph_iri}> {{ ?s ?p ?o }} }}")
+    return by_subject([*triples, *dump_sizes(pub)])
+
+
+def dump_sizes(pub) -> list[ox.Triple]:
+    """dcat:byteSize of each dump as served. Stated here and not in the metadata graph: that graph is part
+    of every dump, and a file cannot hold its own size; each size is measured once per version and kept."""
+    size = ox.NamedNode(DCAT_BYTE_SIZE)
+    return [ox.Triple(ox.NamedNode(f"{pub.namespaces.dataset}/distribution/{fmt.suffix}"), size,
+                      ox.Literal(str(dumps.size(pub, fmt)), datatype=ox.NamedNode(XSD_NON_NEGATIVE)))
+            for fmt in formats.DUMPS]
 
 
 EXAMPLE_FORMATS = (formats.TURTLE, formats.JSONLD, formats.NTRIPLES, formats.RDFXML)

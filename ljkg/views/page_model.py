@@ -79,6 +79,24 @@ def compact(iri: str) -> str:
     return iri
 
 
+def browse_link(class_iri: str) -> str | None:
+    """The list page of a class (for the home page and type links), or None if it has no prefixed name."""
+    curie = compact(class_iri)
+    if curie == class_iri:
+        return None
+    return f"{publication().namespaces.base}browse/{curie}"
+
+
+def type_view(class_iri: str, labels: dict, lang: str) -> Term:
+    """A resource's type links to our list of that class (the class IRI stays in the title), so a reader
+    stays on our pages; a class without a prefixed name links to its IRI."""
+    shown = term_view(ox.NamedNode(class_iri), labels, lang)
+    listing = browse_link(class_iri)
+    if listing is None:
+        return shown
+    return Term(shown.text, href=listing, iri=class_iri)
+
+
 def rows_by_predicate(pairs, labels: dict, lang: str, counts: dict[str, int] | None = None) -> list[PropertyRow]:
     grouped: dict[str, list[Term]] = defaultdict(list)
     for predicate, value in pairs:
@@ -100,7 +118,7 @@ def resource_page(d: Description, lang: str) -> ResourcePage:
         if t.predicate.value in DESCRIPTIVE and isinstance(t.object, ox.Literal) and \
                 t.object.language in (lang, None, ""):
             descriptions.append(t.object.value)
-    types = [term_view(ox.NamedNode(t), labels, lang) for t in d.types]
+    types = [type_view(t, labels, lang) for t in d.types]
     skip = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
     properties = rows_by_predicate(((t.predicate, t.object) for t in d.outgoing if t.predicate.value not in skip),
                                    labels, lang)

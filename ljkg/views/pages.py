@@ -14,8 +14,7 @@ from ..discovery import dataset_jsonld
 from ..examples import Example, by_topic, pasteable, read_folder
 from ..languages import chosen, pick
 from ..sparql import QueryJob
-from .browse import browse_link
-from .page_model import compact, term_view
+from .page_model import browse_link, compact, term_view
 
 bp = Blueprint("pages", __name__)
 

@@ -17,6 +17,7 @@ from ..http_headers import set_validators
 from ..iris import iri_problem, quoted
 from ..languages import asked, chosen
 from ..negotiation import choose, format_override
+from ..serialize import by_subject
 from . import page_model
 from .common import etag_parts, graph_response, negotiate
 
@@ -34,10 +35,15 @@ def split_suffix(name: str) -> tuple[str, formats.Format | None]:
     return name, None
 
 
-def graph_triples(graph: str) -> list:
+def graph_triples(path: str) -> list:
+    """A whole graph, one subject at a time (the catalogue as /.well-known/void serves it)."""
     pub = publication()
-    g = pub.namespaces["graph"] + graph
-    return pub.store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+    if path == "catalogue":
+        from .dataset import catalogue_triples
+
+        return catalogue_triples(pub)
+    g = pub.namespaces["graph"] + WHOLE_GRAPHS[path]
+    return by_subject(pub.store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"))
 
 
 @bp.route("/<path:name>", methods=["GET", "HEAD"])
@@ -52,7 +58,7 @@ def resource(name: str):
     fmt, negotiated = negotiate(formats.RESOURCE, suffix_format)
 
     if path in WHOLE_GRAPHS and fmt is not formats.HTML:
-        return graph_response(graph_triples(WHOLE_GRAPHS[path]), fmt, path=path, negotiated=negotiated)
+        return graph_response(graph_triples(path), fmt, path=path, negotiated=negotiated)
     if path == "ontology":
         from .pages import ontology_page
 

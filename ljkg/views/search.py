@@ -1,7 +1,7 @@
 """/search (HTML, JSON, CSV) and /search/complete (the autocomplete contract the query editor calls).
 
 Every parameter is checked here and refused with a 400 that names it; the search text reaches FTS5 only as
-quoted words (search.match_expression), so no input can be an FTS5 query of its own.
+quoted words (SearchIndex.expression), so no input can be an FTS5 query of its own.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from .. import formats
 from ..app import publication
-from ..errors import BadRequest
+from ..errors import NOT_FOUND_HELP, BadRequest
 from ..http_headers import set_validators
 from ..languages import SUPPORTED, chosen
+from ..nearest import nearest, words_of
 from ..search import Hit, SearchIndex, SearchInputError, highlighted, plain
 from .common import alternates, negotiate
 
 bp = Blueprint("search", __name__)
+bp.record_once(lambda state: state.app.extensions.setdefault(NOT_FOUND_HELP, not_found_help))
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -99,7 +101,7 @@ def _asked(index: SearchIndex) -> Asked:
 
 def _hit_json(hit: Hit) -> dict:
     return {"iri": hit.iri, "label": hit.label, "lang": hit.lang, "types": list(hit.types),
-            "snippet": plain(hit.snippet), "snippet_html": str(highlighted(hit.snippet)), "score": round(-hit.score, 4)}
+            "snippet": plain(hit.snippet), "snippet_html": str(highlighted(hit.snippet)), "score": round(hit.score, 4)}
 
 
 def _digest() -> str:
@@ -131,7 +133,7 @@ def search(suffix: str | None = None):
     more = asked.page * asked.size < page.total
     if fmt is formats.JSON:
         body = json.dumps({"query": asked.q, "lang": asked.lang, "types": list(asked.types), "total": page.total,
-                           "page": asked.page, "size": asked.size,
+                           "total_exact": page.exact, "page": asked.page, "size": asked.size,
                            "next": asked.link(page=asked.page + 1) if more else None,
                            "results": [_hit_json(h) for h in page.hits]}, ensure_ascii=False)
     elif fmt is formats.RESULTS_CSV:
@@ -139,10 +141,10 @@ def search(suffix: str | None = None):
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(("iri", "label", "lang", "types", "score", "snippet"))
         for h in page.hits:
-            writer.writerow((h.iri, h.label, h.lang, " ".join(h.types), round(-h.score, 4), plain(h.snippet)))
+            writer.writerow((h.iri, h.label, h.lang, " ".join(h.types), round(h.score, 4), plain(h.snippet)))
         body = out.getvalue()
     else:
-        body = render_template("search.html", asked=asked, total=page.total, more=more,
+        body = render_template("search.html", asked=asked, total=page.total, exact=page.exact, more=more,
                                hits=[(h, highlighted(h.snippet)) for h in page.hits],
                                classes=sorted(index.classes))
     response = Response(body, content_type=fmt.content_type)
@@ -171,3 +173,12 @@ def complete():
                                                  "types": list(h.types)} for h in hits]}, ensure_ascii=False)
     response = Response(body, content_type=formats.JSON.content_type)
     return set_validators(response, pub.version, pub.modified, "complete", _digest())
+
+
+def not_found_help() -> dict:
+    """The 404 page's search box, filled with the words of the missing IRI, and the nearest matches."""
+    pub = publication()
+    if pub.search is None:
+        return {}
+    iri = pub.namespaces.iri_of(request.path.lstrip("/"))
+    return {"search_text": words_of(iri), "suggestions": nearest(pub.search, iri, chosen())}

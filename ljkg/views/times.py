@@ -2,7 +2,8 @@
 
 Why here and not in the data: the graph keeps machine-readable years and dates (`time:inXSDgYear`,
 `time:inXSDDate`, `schema:startDate`), and a reader wants "since 1994" or "16 Nov – 12 Dec 2021". The
-month names are the two languages we publish (a later change may bring a locale library for more).
+month names are CLDR's (Babel) and the words around the dates come from the interface's catalogues
+(i18n.py); only the order of day and month is written here, per language.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
+from babel.dates import get_month_names
+
+from ..i18n import translations
 
 TIME = "http://www.w3.org/2006/time#"
 ORG = "http://www.w3.org/ns/org#"
@@ -23,13 +27,6 @@ BEGINNING, END = TIME + "hasBeginning", TIME + "hasEnd"
 BEGIN_LITERALS = (SCHEMA + "startDate", "ontology/hostedSince")
 END_LITERALS = (SCHEMA + "endDate",)
 
-MONTHS = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "sl": ("januar", "februar", "marec", "april", "maj", "junij", "julij", "avgust", "september", "oktober",
-           "november", "december"),
-}
-PHRASES = {"en": {"since": "since {}", "until": "until {}", "span": "{} – {}"},
-           "sl": {"since": "od {}", "until": "do {}", "span": "{} – {}"}}
 DATE = re.compile(r"^(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 Graph = Mapping[str, Sequence[tuple[str, ox.NamedNode | ox.Literal | ox.BlankNode]]]
@@ -45,10 +42,16 @@ def say_date(value: str, lang: str, with_year: bool = True) -> str:
     if day:
         if lang == "sl":
             return f"{int(day)}. {int(month)}.{tail}"
-        return f"{int(day)} {MONTHS['en'][int(month) - 1]}{tail}"
+        return f"{int(day)} {_month(int(month), 'en')}{tail}"
     if month:
-        return f"{MONTHS[lang if lang in MONTHS else 'en'][int(month) - 1]}{tail}".strip() or year
+        return f"{_month(int(month), lang)}{tail}"
     return year
+
+
+def _month(number: int, lang: str) -> str:
+    """English abbreviates (Nov 2021), Slovenian writes the month out (november 2021)."""
+    width = "abbreviated" if lang == "en" else "wide"
+    return get_month_names(width, context="stand-alone", locale=lang)[number]
 
 
 def _literal(graph: Graph, node: str, predicates: Sequence[str]) -> str | None:
@@ -67,14 +70,15 @@ def _link(graph: Graph, node: str, predicates: Sequence[str]) -> str | None:
 
 def span(begin: str | None, end: str | None, lang: str) -> str | None:
     """"since X", "until Y" or "X – Y" (one year written once when both ends fall in it)."""
-    words = PHRASES.get(lang, PHRASES["en"])
+    words = translations(lang)
     if begin and end:
         same_year = begin[:4] == end[:4] and len(begin) > 4 and len(end) > 4
-        return words["span"].format(say_date(begin, lang, with_year=not same_year), say_date(end, lang))
+        return words.gettext("%(begin)s – %(end)s") % {
+            "begin": say_date(begin, lang, with_year=not same_year), "end": say_date(end, lang)}
     if begin:
-        return words["since"].format(say_date(begin, lang))
+        return words.gettext("since %(date)s") % {"date": say_date(begin, lang)}
     if end:
-        return words["until"].format(say_date(end, lang))
+        return words.gettext("until %(date)s") % {"date": say_date(end, lang)}
     return None
 
 
