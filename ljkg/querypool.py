@@ -29,6 +29,11 @@ cheap queries arriving meanwhile overtake it instead of sharing the cores with i
 gets its priority back afterwards, which the kernel allows only with CAP_SYS_NICE or a large enough
 RLIMIT_NICE; without either, queries are not demoted (a demoted thread could never be restored).
 
+Every query process is forked by a zygote that the pool starts before any request is served (zygote.py),
+so a replacement starts from the same small image as the first processes, not from the serving process's
+heap as it has grown since; and one that has kept more than `recycle_at` of what its queries allocated is
+replaced once the queries running in it have answered (docs/query-processes-memory.md).
+
 Unless --allow-remote, a query process loads a seccomp filter right after the fork, before its threads start,
 so that nothing it evaluates can open a network path, whatever the guard let through (sandbox.py); a process
 that cannot load it says so instead of reporting its threads, and the pool refuses to start.
