@@ -135,3 +135,16 @@ def test_a_query_beside_the_one_that_went_past_the_limit_finishes_where_it_runs(
     assert pool.killed == 0 and pool.crashed == 0  # neither was stopped and started again
     assert pool.recycled == 1 and len(pool.pids()) == 1 and pid not in pool.pids()
     assert gone(pid)
+
+
+def test_a_killed_zygote_is_started_again_and_no_query_fails(served_two_processes):
+    pool = served_two_processes.pub.store.pool
+    zygote, before = parent_of(pool.pids()[0]), pool.pids()
+    os.kill(zygote, signal.SIGKILL)  # its query processes get SIGKILL from the kernel with it
+    for pid in before:
+        assert gone(pid)
+    for _ in range(6):
+        answer = ask(served_two_processes)
+        assert answer.status_code == 200 and answer.json()["boolean"] is True, answer.text
+    assert len(pool.pids()) == 2 and not set(pool.pids()) & set(before)
+    assert parent_of(pool.pids()[0]) not in (zygote, os.getpid())  # a new zygote forked them
