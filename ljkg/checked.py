@@ -44,7 +44,7 @@ KEEP = 16  # entries kept in the cache folder, the most recently used first
 # Settings that change only how the server runs, never a triple of the metadata graph (the base IRI is
 # in the dataset version already, as resolved: `--base-uri` given or derived from host and port).
 NOT_IN_METADATA = {"base_uri", "host", "port", "data", "store", "cache_dir", "sparql_backend", "processes", "workers",
-                   "search_dir", "query_workers", "query_processes", "query_memory", "query_recycle",
+                   "search_dir", "query_workers", "query_processes", "query_memory", "query_recycle", "answer_cache",
                    "query_reserved", "client_queries",
                    "trusted_proxy", "trusted_proxy_header",
                    "max_query_length", "max_header_field", "max_body", "max_header", "max_connections",

@@ -79,7 +79,8 @@ class BoundedCache:
 log = logging.getLogger(__name__)
 __all__ = ["SandboxUnavailable", "StartupRefused", "StoreUnavailable", "build_publication", "metadata_graph_iri"]
 
-ANSWER_CACHE_BYTES = 64 * 1024 * 1024  # /sparql answers kept per dataset version (each at most a tenth)
+ANSWER_CACHE_BYTES = 64 * 1024 * 1024  # /sparql answers kept per dataset version (each at most a tenth);
+# --answer-cache sets it for a served publication
 
 
 @dataclass
@@ -144,8 +145,9 @@ def build_publication(settings: Settings, *, start_queries: bool = False) -> Pub
     if not outcome.conforms and not settings.allow_invalid:
         store.close()
         raise StartupRefused(render_text(outcome))
+    cache_bytes = max(0, settings.answer_cache) * 2**20
     pub = Publication(settings, namespaces, outcome, jsonld, store, version, modified, metadata_iri,
-                      issued=issued)
+                      issued=issued, answers=BoundedCache(4096, cache_bytes), responses=BoundedCache(4096, cache_bytes))
     pub.search = search_index(settings, store, namespaces, version)
     if start_queries:
         try:

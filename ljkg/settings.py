@@ -66,6 +66,10 @@ SETTINGS: tuple[Setting, ...] = (
             "MiB a query process may have grown by since it started (what its queries allocated and kept) before "
             "it is replaced, once the queries running in it have answered (0: never; "
             "docs/query-processes-memory.md)."),
+    Setting("answer_cache", int, 64,
+            "MiB of /sparql answers each serving process keeps for repeated queries, in each of its two caches "
+            "(the answers, and whole responses replayed in front of Flask, which share most of their bytes); "
+            "0: keep none."),
     Setting("query_reserved", int, 2,
             "Query threads kept for short queries (in a process of their own): a query still running there after "
             "50 ms makes way and waits for one of the --query-workers threads (docs/fairness.md)."),
@@ -146,6 +150,7 @@ class Settings:
     query_processes: int = BY_NAME["query_processes"].default
     query_memory: int = BY_NAME["query_memory"].default
     query_recycle: int = BY_NAME["query_recycle"].default
+    answer_cache: int = BY_NAME["answer_cache"].default
     query_reserved: int = BY_NAME["query_reserved"].default
     client_queries: int = BY_NAME["client_queries"].default
     trusted_proxy: str = BY_NAME["trusted_proxy"].default

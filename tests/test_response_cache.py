@@ -169,3 +169,19 @@ def test_responses_the_app_did_not_send_whole_as_its_body_are_not_kept():
         first = call(cache, environ)
         second = call(cache, environ)
         assert "X-Cache" not in second[1] and second == first, steps
+
+
+def test_answer_cache_zero_keeps_nothing_and_answers_the_same(http):
+    from conftest import start_server, stop_server
+
+    served, server = start_server("memory", answer_cache=0)
+    try:
+        assert served.pub.answers.max_bytes == served.pub.responses.max_bytes == 0
+        query = COUNT.format("uncached")
+        first = get(served, http, query, Accept=JSON_RESULTS)
+        again = get(served, http, query, Accept=JSON_RESULTS)
+        assert first.status_code == again.status_code == 200
+        assert "X-Cache" not in again.headers and again.content == first.content
+        assert len(served.pub.answers._items) == len(served.pub.responses._items) == 0
+    finally:
+        stop_server(served, server)
