@@ -13,7 +13,7 @@ data itself uses.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, unquote_plus, urlsplit
 
 from . import formats
 from .languages import SUPPORTED, pick
@@ -109,15 +109,20 @@ def event_jsonld(pub, iri: str, lang: str) -> dict | None:
     return out
 
 
-def page_links(base: str, path: str, args: list[tuple[str, str]]) -> dict:
+def page_links(base: str, path: str, query_string: bytes) -> dict:
     """The same page in each language (hreflang, x-default without ?lang), for the <head> and the language
-    switch: every other parameter is kept, repeated ones too (facets, the query), so switching language
-    shows the same list or answer."""
+    switch: every other parameter is kept as it was sent, byte for byte, repeated ones too (facets, the
+    query), so switching language shows the same list or answer. The path (decoded by the router) is
+    percent-encoded again, so `a%3Fb` stays one segment and not a query."""
+    kept = [pair for pair in query_string.decode("latin-1").split("&")
+            if pair and unquote_plus(pair.partition("=")[0]) != "lang"]
+    encoded_path = quote(path.lstrip("/"), safe="/:@!$&'()*+,;=~")
+
     def url(lang: str | None) -> str:
-        query = [(k, v) for k, v in args if k != "lang"]
+        pairs = [quote(pair, safe="=+%/:@!$'()*,;~?", encoding="latin-1") for pair in kept]
         if lang:
-            query.append(("lang", lang))
-        return base + path.lstrip("/") + ("?" + urlencode(query) if query else "")
+            pairs.append(f"lang={lang}")
+        return base + encoded_path + ("?" + "&".join(pairs) if pairs else "")
 
     return {"languages": [(lang, url(lang)) for lang in SUPPORTED], "default": url(None)}
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-from .search import MAX_QUERY_CHARS, Hit, SearchIndex, SearchInputError
+from .search import MAX_QUERY_CHARS, MAX_WORDS, Hit, SearchIndex, SearchInputError
 
 SUGGESTIONS = 5
 CUTOFF = 0.6  # difflib ratio below which a name is not offered: 0.6 is difflib's own default
@@ -36,7 +36,7 @@ def fold(text: str) -> str:
 def words_of(iri: str) -> str:
     """The last path segment of an IRI as search text: `…/id/place/ljubljana-grad` gives `ljubljana grad`."""
     segment = unquote(iri.rstrip("/").rpartition("/")[2])
-    return fold(segment)[:MAX_QUERY_CHARS]
+    return " ".join(fold(segment)[:MAX_QUERY_CHARS].split()[:MAX_WORDS])  # what /search accepts
 
 
 def nearest(index: SearchIndex, iri: str, lang: str, limit: int = SUGGESTIONS) -> list[Hit]:

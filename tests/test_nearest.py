@@ -102,3 +102,18 @@ def test_a_reader_follows_a_suggestion_and_searches_from_the_404_page(served, br
     WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "search-total")))
     assert served.url("id/organisation/icorn") in [
         a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".search-results a")]
+
+
+def test_the_prefilled_search_is_one_the_search_accepts(served, http):
+    page = not_found(http, served, "id/place/" + "-".join(f"w{i}" for i in range(60)))
+    assert len(page.search_text.split()) == 12
+    searched = http.get(served.url("search"), params={"q": page.search_text}, headers={"Accept": "text/html"})
+    assert searched.status_code == 200
+
+
+def test_the_language_switch_of_a_404_names_the_same_missing_page(served, http):
+    page = http.get(served.url("id/place/a%3Fb%23c"), params={"lang": "sl", "x": "%FF"},
+                    headers={"Accept": "text/html"}).text
+    switch = re.search(r'<span class="langs">(.*?)</span>', page).group(1)
+    english = re.search(r'<a href="([^"]+)" hreflang="en"', switch).group(1).replace("&amp;", "&")
+    assert english == served.url("id/place/a%3Fb%23c") + "?x=%25FF&lang=en"

@@ -317,3 +317,11 @@ def test_many_clients_at_once_each_get_their_own_answer(served, http):
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(one, list(asked) * 8))
     assert len(answers) == 24 and all(asked[word] == got[0] for word, got in answers)
+
+
+def test_next_of_a_json_page_is_the_next_json_page(served, http):
+    document = found(http, served, q="ljubljana", size=1)
+    assert document["next"] and "/search.json?" in document["next"]
+    following = http.get(document["next"], timeout=10)  # no Accept header: the link alone says JSON
+    assert following.headers["Content-Type"].startswith("application/json")
+    assert following.json()["page"] == 2

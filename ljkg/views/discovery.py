@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
             """`path`: the page's own path when it is served at several URLs (a resource at its IRI, at
             .html, the dataset's page at /.well-known/void), so every copy names the same alternates."""
             return discovery.page_links(base, request.path if path is None else path,
-                                          list(request.args.items(multi=True)))
+                                          request.query_string)
 
         return {"page_links": links,
                 "default_description": DESCRIPTION[1] if lang == "sl" else DESCRIPTION[0]}

@@ -134,7 +134,7 @@ def search(suffix: str | None = None):
     if fmt is formats.JSON:
         body = json.dumps({"query": asked.q, "lang": asked.lang, "types": list(asked.types), "total": page.total,
                            "total_exact": page.exact, "page": asked.page, "size": asked.size,
-                           "next": asked.link(page=asked.page + 1) if more else None,
+                           "next": asked.link(".json", page=asked.page + 1) if more else None,
                            "results": [_hit_json(h) for h in page.hits]}, ensure_ascii=False)
     elif fmt is formats.RESULTS_CSV:
         out = io.StringIO()
