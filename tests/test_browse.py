@@ -149,3 +149,25 @@ def test_switching_language_keeps_the_facets_chosen(served, http):
     assert narrowed.status_code == 200 and 'lang="sl"' in narrowed.text[:200]
     total = listing(served, http, "org:Membership", network=like)["total"]
     assert f'<span id="total">{total}</span>' in narrowed.text
+
+
+def test_a_facet_given_twice_is_refused_and_a_narrowed_list_offers_the_whole_one(served, http):
+    like, icorn = served.url("id/organisation/like"), served.url("id/organisation/icorn")
+    twice = http.get(served.url("browse/org:Membership.json"), params=[("network", like), ("network", icorn)])
+    assert twice.status_code == 400 and "?network= is given 2 times" in twice.text
+    page = http.get(served.url("browse/org:Membership"), params={"year": "abc", "lang": "sl"},
+                    headers={"Accept": "text/html"}).text
+    assert '<span id="total">0</span>' in page and "pokaži vse" in page
+    clear = html.unescape(re.search(r'<a href="([^"]+)" id="clear">', page).group(1))
+    assert parse_qs(urlsplit(clear).query) == {"lang": ["sl"]}
+    assert listing(served, http, "org:Membership")["total"] > 0
+
+
+def test_past_the_end_previous_leads_to_the_last_page_and_downloads_keep_the_language(served, http):
+    total = listing(served, http, "org:Membership")["total"]
+    page = http.get(served.url("browse/org:Membership"), params={"offset": 10**8, "limit": 2, "lang": "sl"},
+                    headers={"Accept": "text/html"}).text
+    previous = html.unescape(re.search(r'<a href="([^"]+)" rel="prev"', page).group(1))
+    assert parse_qs(urlsplit(previous).query)["offset"] == [str((total - 1) // 2 * 2)]
+    downloads = [html.unescape(h) for h in re.findall(r'<a href="([^"]+)" class="download"', page)]
+    assert downloads and all("lang=sl" in h for h in downloads)

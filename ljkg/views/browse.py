@@ -37,7 +37,7 @@ def list_url(curie: str, params: dict[str, str], fmt: formats.Format | None = No
     base = publication().namespaces.base
     suffix = f".{fmt.suffix}" if fmt is not None and fmt is not formats.HTML else ""
     query = dict(params)
-    if (fmt is None or fmt is formats.HTML) and asked():
+    if asked():  # the JSON and CSV lists carry labels too: in the language the reader chose
         query["lang"] = asked()
     return f"{base}browse/{curie}{suffix}" + (f"?{urlencode(query)}" if query else "")
 
@@ -69,6 +69,10 @@ def class_list(name: str):
     if unknown:
         offered = ", ".join(sorted(by_name)) or "none"
         raise BadRequest(f"?{unknown[0][:40]}= is not a facet of {curie} (its facets: {offered})")
+    repeated = next((k for k in by_name if len(request.args.getlist(k)) > 1), None)
+    if repeated:
+        raise BadRequest(f"?{repeated}= is given {len(request.args.getlist(repeated))} times; a facet narrows the "
+                         "list to one value at a time")
     selected = [(by_name[k], v) for k, v in request.args.items(multi=True) if k in by_name]
     limit = _int("limit", browse.PAGE, browse.MOST)
     offset = _int("offset", 0, 10**9)
@@ -105,8 +109,11 @@ def class_list(name: str):
         } for f in facets],
         "next": list_url(curie, {**params, **paging, "offset": str(offset + limit)}, fmt)
         if offset + limit < found.total else None,
-        "previous": list_url(curie, {**params, **paging, "offset": str(max(0, offset - limit))}, fmt)
+        # past the end, "previous" leads back to the last page that has items
+        "previous": list_url(curie, {**params, **paging, "offset": str(
+            max(0, min(offset - limit, (found.total - 1) // limit * limit if found.total else 0)))}, fmt)
         if offset > 0 else None,
+        "clear": list_url(curie, paging, fmt) if params else None,
     }
     if fmt is formats.HTML:
         body = render_template("browse.html", page=model,
