@@ -152,9 +152,7 @@ def check_metadata(base_url: str, dcat_ap_shapes: str, minimum: float | None, **
     try:
         get = http_get(base_url) if base_url else in_process_get(settings)
         harvested = harvest(get, settings.base)
-    except NotLoopback as exc:
-        raise click.BadParameter(str(exc), param_hint="--base-url") from exc
-    except (LookupError, OSError, LoadError, StoreUnavailable, StartupRefused) as exc:
+    except (NotLoopback, LookupError, OSError, LoadError, StoreUnavailable, StartupRefused) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     shapes = Path(dcat_ap_shapes) if dcat_ap_shapes else settings.data_root / "tests" / "vendor" / "dcat-ap-3.0.1"

@@ -133,3 +133,66 @@ def test_the_contact_point_is_the_department_with_no_invented_address(harvested)
         Literal("Oddelek za kulturo, Mestna občina Ljubljana", lang="sl")}
     assert graph.value(contact, VCARD.hasURL) == URIRef("https://www.ljubljana.si/")
     assert graph.value(contact, VCARD.hasEmail) is None and graph.value(contact, VCARD.hasTelephone) is None
+
+
+
+def hostile_server(kind: str):
+    import socket
+    import threading
+    import time
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                try:
+                    if kind == "trickle":
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nContent-Length: 100000\r\n\r\n")
+                        for _ in range(100):
+                            conn.sendall(b"#")
+                            time.sleep(0.5)
+                    elif kind == "flood":
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\n\r\n")
+                        for _ in range(40):
+                            conn.sendall(b"# " + b"x" * (1 << 20) + b"\n")
+                    else:  # valid Turtle, but no catalogue of ours
+                        body = b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nContent-Length: "
+                                     + str(len(body)).encode() + b"\r\n\r\n" + body)
+                except OSError:
+                    pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener
+
+
+@pytest.mark.parametrize("kind, words", [("trickle", "within 3 s"), ("flood", "more than 16 MB"),
+                                         ("stranger", "no dcat:Dataset")])
+def test_a_loopback_server_that_is_not_ours_is_one_line_and_exit_2(kind, words):
+    from ljkg.harvest import harvest as read_catalogue
+
+    listener = hostile_server(kind)
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    try:
+        with pytest.raises((OSError, LookupError)) as refused:
+            read_catalogue(http_get(base, timeout=3.0), base)
+        assert words in str(refused.value) and "\n" not in str(refused.value)
+        if kind == "stranger":
+            result = CliRunner().invoke(main, ["check-metadata", "--base-url", base])
+            assert result.exit_code == 2 and result.output.count("\n") == 1 and words in result.output
+    finally:
+        listener.close()
+
+
+def test_an_unreachable_port_is_named_in_one_line():
+    result = CliRunner().invoke(main, ["check-metadata", "--base-url", "http://127.0.0.1:1/"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "nothing answers at http://127.0.0.1:1/" in result.output and "Errno" not in result.output
+    out_of_range = CliRunner().invoke(main, ["check-metadata", "--base-url", "http://127.0.0.1:99999/"])
+    assert out_of_range.exit_code == 2 and out_of_range.output.count("\n") == 1
