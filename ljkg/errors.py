@@ -9,6 +9,8 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 
+from .i18n import status_title
+
 
 class PublisherError(Exception):
     status = 400
@@ -137,7 +139,7 @@ def render(status: int, title: str, message: str, headers: dict[str, str] | None
         body = json.dumps({"ok": False, "status": status, "error": title, "message": message}, ensure_ascii=False)
         response = Response(body, status=status, content_type="application/json; charset=utf-8")
     elif kind == "text/html":
-        body = render_template("error.html", status=status, title=title, message=message,
+        body = render_template("error.html", status=status, title=status_title(title), message=message,
                                **(_not_found_help() if status == 404 else {}))
         response = Response(body, status=status, content_type="text/html; charset=utf-8")
     else:

@@ -58,3 +58,30 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     Babel(app, locale_selector=chosen)
     app.add_template_global(ui_strings)
+
+
+def status_title(title: str) -> str:
+    """An HTTP error's title (errors.py, werkzeug) in the page's language; the message under it stays
+    English, the protocol's diagnostic shared by every format. An unknown title is shown as it is."""
+    titles = {
+        "Bad Request": gettext("Bad Request"),
+        "Malformed query": gettext("Malformed query"),
+        "Forbidden": gettext("Forbidden"),
+        "Not Found": gettext("Not Found"),
+        "Method Not Allowed": gettext("Method Not Allowed"),
+        "Not Acceptable": gettext("Not Acceptable"),
+        "Unsupported Media Type": gettext("Unsupported Media Type"),
+        "Payload Too Large": gettext("Payload Too Large"),
+        "Request Entity Too Large": gettext("Payload Too Large"),
+        "Request Header Fields Too Large": gettext("Request Header Fields Too Large"),
+        "URI Too Long": gettext("URI Too Long"),
+        "Query Timeout": gettext("Query Timeout"),
+        "Service Busy": gettext("Service Busy"),
+        "Query Over Memory Limit": gettext("Query Over Memory Limit"),
+        "Query Crashed the Engine": gettext("Query Crashed the Engine"),
+        "Too Many Requests": gettext("Too Many Requests"),
+        "Bad Gateway": gettext("Bad Gateway"),
+        "Internal Server Error": gettext("Internal Server Error"),
+        "Service Unavailable": gettext("Service Unavailable"),
+    }
+    return titles.get(title, title)

@@ -199,3 +199,18 @@ def test_the_result_views_show_the_catalogue_words(http, site):
         assert browser.find_element(By.ID, "download-svg").text == handed["svg"]
     finally:
         browser.quit()
+
+
+@pytest.mark.parametrize("path, params, sl_title, en_title", [
+    ("id/place/lubljana", {}, "404 Ni najdeno", "404 Not Found"),
+    ("search", {"q": "x", "page": "0"}, "400 Napačna zahteva", "400 Bad Request"),
+    ("sparql", {"query": "SELECT * WHERE {"}, "400 Napačno oblikovana poizvedba", "400 Malformed query"),
+])
+def test_error_titles_are_in_the_page_language(served, http, path, params, sl_title, en_title):
+    for lang, title in (("sl", sl_title), ("en", en_title)):
+        r = http.get(served.url(path), params={**params, "lang": lang}, headers={"Accept": "text/html"})
+        if path == "sparql":  # the query page shows the error under the editor, as a page of its own
+            assert r.status_code == 200 and f'id="query-error" role="alert">{title}: error at 1:' in r.text
+        else:
+            assert r.status_code == int(title[:3])
+            assert f"<h1>{title}</h1>" in r.text, (lang, r.text[:400])

@@ -12,6 +12,7 @@ from ..app import publication
 from ..describe import labels_of
 from ..discovery import dataset_jsonld
 from ..examples import Example, by_topic, pasteable, read_folder
+from ..i18n import status_title
 from ..languages import chosen, pick
 from ..sparql import QueryJob
 from .page_model import browse_link, compact, term_view
@@ -144,7 +145,7 @@ def query_page() -> str:
         try:
             result = table(query, lang)
         except errors.PublisherError as exc:
-            error = f"{exc.status} {exc.title}: {exc.message}"
+            error = f"{exc.status} {status_title(exc.title)}: {exc.message}"
     default = example_text(examples()[0], lang) if examples() else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
     groups = [(topic, [(e, example_text(e, lang)) for e in group]) for topic, group in by_topic(examples())]
     return render_template("query.html", query=query or default, result=result, error=error,
