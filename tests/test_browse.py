@@ -171,3 +171,19 @@ def test_past_the_end_previous_leads_to_the_last_page_and_downloads_keep_the_lan
     assert parse_qs(urlsplit(previous).query)["offset"] == [str((total - 1) // 2 * 2)]
     downloads = [html.unescape(h) for h in re.findall(r'<a href="([^"]+)" class="download"', page)]
     assert downloads and all("lang=sl" in h for h in downloads)
+
+
+def test_the_count_of_a_list_takes_the_slovenian_plural(served, http):
+    forms = {1: "vir", 2: "vira", 3: "viri", 4: "viri"}  # then "virov"
+    seen = set()
+    for curie in ("org:Membership", "schema:Event", "schema:Country", "schema:City", "ljo:Hosting"):
+        for value in [None, *[v["value"] for f in listing(served, http, curie)["facets"] for v in f["values"]]][:6]:
+            doc = listing(served, http, curie)
+            facet = next((f["name"] for f in doc["facets"] for v in f["values"] if v["value"] == value), None)
+            params = {"lang": "sl", **({facet: value} if facet else {})}
+            page = http.get(served.url(f"browse/{curie}"), params=params, headers={"Accept": "text/html"}).text
+            total = int(re.search(r'<span id="total">(\d+)</span>', page).group(1))
+            word = re.search(r'<span id="total">\d+</span> (\w+)', page).group(1)
+            assert word == forms.get(total % 100, "virov"), (curie, params, total, word)
+            seen.add(forms.get(total % 100, "virov"))
+    assert {"vir", "virov"} <= seen  # both ends of the rule were met
