@@ -194,3 +194,12 @@ def test_a_long_sitemap_becomes_an_index(served, http, monkeypatch):
         root = ET.fromstring(http.get(part).content)
         listed += [u.findtext(SITEMAP + "loc") for u in root.iter(SITEMAP + "url")]
     assert listed == everything
+
+
+def test_the_icon_is_ours_wherever_a_client_looks_for_it(served, http):
+    home = http.get(served.url("?lang=en"), headers={"Accept": "text/html"}).text
+    assert f'<link rel="icon" type="image/svg+xml" href="{served.url("static/favicon.svg")}">' in home
+    old_place = http.get(served.url("favicon.ico"), allow_redirects=False)
+    assert old_place.status_code == 301 and old_place.headers["Location"] == served.url("static/favicon.svg")
+    icon = http.get(served.url("static/favicon.svg"))
+    assert icon.status_code == 200 and icon.headers["Content-Type"].startswith("image/svg+xml")

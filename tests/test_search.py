@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,15 @@ def test_next_of_a_json_page_is_the_next_json_page(served, http):
     following = http.get(document["next"], timeout=10)  # no Accept header: the link alone says JSON
     assert following.headers["Content-Type"].startswith("application/json")
     assert following.json()["page"] == 2
+
+
+def test_the_type_filter_offers_classes_by_label_in_the_page_language(served, http):
+    page = http.get(served.url("search"), params={"q": "ljubljana", "lang": "sl"}, timeout=10).text
+    options = dict(re.findall(r'<option value="(http[^"]+)"[^>]*>([^<]+)</option>', page))
+    assert options.get("https://schema.org/City") not in (None, "https://schema.org/City", "schema:City")
+    assert not any(label.startswith("http") for label in options.values())
+    both = http.get(served.url("search"), params=[("q", "ljubljana"), ("type", "schema:City"),
+                                                  ("type", "org:Membership")], timeout=10).text
+    chosen = re.findall(r'<option value="(http[^"]+)" selected>', both)
+    assert '<select name="type" multiple>' in both
+    assert sorted(chosen) == ["http://www.w3.org/ns/org#Membership", "https://schema.org/City"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, redirect, request
 
 from .. import discovery
 from ..app import publication
@@ -29,6 +29,12 @@ def robots():
     pub = publication()
     response = Response(discovery.robots(pub.namespaces.base), content_type="text/plain; charset=utf-8")
     return set_validators(response, pub.version, pub.modified, "robots")
+
+
+@bp.route("/favicon.ico", methods=["GET", "HEAD"])
+def favicon():
+    """Clients that ask the old fixed place (not the page's rel="icon") are sent to our icon, not a 404."""
+    return redirect(publication().namespaces.base + "static/favicon.svg", code=301)
 
 
 def init_app(app: Flask) -> None:

@@ -17,12 +17,14 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from .. import formats
 from ..app import publication
+from ..describe import labels_of
 from ..errors import NOT_FOUND_HELP, BadRequest
 from ..http_headers import set_validators
-from ..languages import SUPPORTED, chosen
+from ..languages import SUPPORTED, chosen, pick
 from ..nearest import nearest, words_of
 from ..search import Hit, SearchIndex, SearchInputError, highlighted, plain
 from .common import alternates, negotiate
+from .page_model import compact
 
 bp = Blueprint("search", __name__)
 bp.record_once(lambda state: state.app.extensions.setdefault(NOT_FOUND_HELP, not_found_help))
@@ -146,7 +148,7 @@ def search(suffix: str | None = None):
     else:
         body = render_template("search.html", asked=asked, total=page.total, exact=page.exact, more=more,
                                hits=[(h, highlighted(h.snippet)) for h in page.hits],
-                               classes=sorted(index.classes))
+                               classes=class_choices(index))
     response = Response(body, content_type=fmt.content_type)
     if negotiated:
         response.vary.add("Accept")
@@ -182,3 +184,15 @@ def not_found_help() -> dict:
         return {}
     iri = pub.namespaces.iri_of(request.path.lstrip("/"))
     return {"search_text": words_of(iri), "suggestions": nearest(pub.search, iri, chosen())}
+
+
+def class_choices(index: SearchIndex) -> list[tuple[str, str]]:
+    """The type filter's options: (class IRI, its label in the page's language), by label; the labels are
+    read from the store once per language."""
+    pub, lang = publication(), chosen()
+    key = ("search-class-labels", lang)
+    if key not in pub.cache:
+        labels, _ = labels_of(pub.store, index.classes)
+        pub.cache[key] = sorted(((c, pick(labels.get(c), lang) or compact(c)) for c in index.classes),
+                                key=lambda pair: (pair[1].lower(), pair[0]))
+    return pub.cache[key]
